@@ -1,0 +1,4 @@
+"""``python -m pipeline`` runs the ``orderflow`` command line."""
+from pipeline.cli import main
+
+main()
