@@ -1,0 +1,60 @@
+"""Internal saga events: commands and replies between the order, stock and payment owners."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pipeline.models.base import AvroModel, avro_model
+
+
+class StockAction(StrEnum):
+    RESERVE = "RESERVE"
+    RELEASE = "RELEASE"
+    COMMIT = "COMMIT"
+
+
+class SagaEventType(StrEnum):
+    STOCK_RESERVED = "STOCK_RESERVED"
+    STOCK_REJECTED = "STOCK_REJECTED"
+    PAYMENT_ACCEPTED = "PAYMENT_ACCEPTED"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+
+
+@avro_model()
+@dataclass(slots=True, kw_only=True)
+class StockCommand(AvroModel):
+    eventId: str
+    orderId: str
+    sku: str
+    quantity: int
+    action: str  # a StockAction symbol
+    correlationId: str | None = None
+    causationId: str
+    occurredAt: datetime
+
+
+@avro_model()
+@dataclass(slots=True, kw_only=True)
+class PaymentRequest(AvroModel):
+    eventId: str
+    orderId: str
+    userId: str
+    amount: Decimal
+    correlationId: str | None = None
+    causationId: str
+    occurredAt: datetime
+
+
+@avro_model()
+@dataclass(slots=True, kw_only=True)
+class OrderSagaEvent(AvroModel):
+    eventId: str
+    orderId: str
+    type: str  # a SagaEventType symbol
+    sku: str | None = None
+    quantity: int | None = None
+    correlationId: str | None = None
+    causationId: str
+    occurredAt: datetime

@@ -1,0 +1,76 @@
+"""The Avro schemas of ``schemas/avro/``, as versions ready to register or parse.
+
+Version files: ``<Record>.v<N>.avsc`` are the older versions, ``<Record>.avsc``
+is the newest one (version = highest N + 1, or 1 when it has no history).
+Files under ``schemas/avro/examples/`` are never picked up here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import fastavro
+
+NAMESPACE = "orderflow.events"
+SCHEMA_DIR = Path(
+    os.environ.get("ORDERFLOW_SCHEMA_DIR") or Path(__file__).resolve().parents[2] / "schemas" / "avro"
+)
+_OLD_VERSION = re.compile(r"^(?P<record>\w+)\.v(?P<version>\d+)\.avsc$")
+
+
+@dataclass(frozen=True)
+class SchemaVersion:
+    """One version of one record's schema, as a file says it."""
+
+    record: str
+    version: int
+    path: Path
+    #: compact JSON, the exact text sent to the registry (stable across calls)
+    text: str
+
+    @property
+    def parsed(self) -> dict:
+        """The fastavro-parsed schema (parsed once per text, then shared)."""
+        return parse_text(self.text)
+
+
+@cache
+def parse_text(text: str) -> dict:
+    """Parse a schema's JSON text once; the same text always yields the same object.
+
+    Sharing one object lets the decoder see "writer schema is reader schema"
+    by identity and skip fastavro's schema resolution.
+    """
+    return fastavro.parse_schema(json.loads(text))
+
+
+def load(path: str | Path, version: int = 0) -> SchemaVersion:
+    """Read one .avsc file; ``version`` 0 means "not a numbered version"."""
+    path = Path(path)
+    schema = json.loads(path.read_text())
+    return SchemaVersion(schema["name"], version, path, json.dumps(schema, separators=(",", ":")))
+
+
+@cache
+def versions(record: str, directory: Path = SCHEMA_DIR) -> tuple[SchemaVersion, ...]:
+    """Every version of ``record``, oldest first; the last one is the newest."""
+    newest = directory / f"{record}.avsc"
+    if not newest.is_file():
+        raise FileNotFoundError(f"no schema {newest} for record {record!r}")
+    old = sorted(
+        (int(match["version"]), path)
+        for path in directory.glob(f"{record}.v*.avsc")
+        if (match := _OLD_VERSION.match(path.name)) and match["record"] == record
+    )
+    found = [load(path, number) for number, path in old]
+    found.append(load(newest, (old[-1][0] + 1) if old else 1))
+    return tuple(found)
+
+
+def latest(record: str) -> SchemaVersion:
+    """The newest version of ``record``: what this code writes and reads into."""
+    return versions(record)[-1]
