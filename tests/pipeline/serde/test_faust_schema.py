@@ -1,0 +1,92 @@
+"""The Faust schema: typed values, string keys, Poison instead of dropped messages."""
+from __future__ import annotations
+
+import faust
+import pytest
+from faust.types.tuples import Message
+
+from pipeline.models import OrderPlaced
+from pipeline.models.examples import order
+from pipeline.serde import NotWireFormatError, Poison, RegistryUnavailableError, SchemaRegistry
+from pipeline.serde.codec import frame
+from pipeline.serde.faust import AvroSchema
+
+
+@pytest.fixture
+def registry():
+    return SchemaRegistry("mock://faust", retry_for=0.05, backoff_initial=0.001, backoff_max=0.01)
+
+
+@pytest.fixture
+def app():
+    return faust.App("serde-unit", broker="memory://", store="memory://")
+
+
+@pytest.fixture
+def schema(registry):
+    return AvroSchema(registry, "OrderPlaced", OrderPlaced)
+
+
+def message(value, key=b"order-000123", offset=12):
+    return Message("orders", 4, offset, 0.0, 0, [("trace", b"1")], key, value, None)
+
+
+async def test_compiled_decoder_yields_a_model_and_a_str_key(app, schema):
+    model = order()
+    event = await schema.compile(app)(message(schema.serializer.encode(model)))
+    assert event.key == "order-000123"
+    assert event.value == model and isinstance(event.value, OrderPlaced)
+
+
+async def test_garbage_becomes_poison_with_the_original_bytes(app, schema):
+    event = await schema.compile(app)(message(b"\x07garbage", offset=77))
+    poison = event.value
+    assert isinstance(poison, Poison) and isinstance(poison.error, NotWireFormatError)
+    assert (poison.topic, poison.partition, poison.offset) == ("orders", 4, 77)
+    assert (poison.key, poison.value) == (b"order-000123", b"\x07garbage")
+    assert dict(poison.dlq_headers())["dlq.reason"] == b"not-wire-format"
+    assert poison.dlq_topic == "orders.dlq"
+
+
+async def test_unknown_schema_id_becomes_poison(app, schema):
+    event = await schema.compile(app)(message(frame(424242) + b"\x00"))
+    assert event.value.reason == "unknown-schema-id"
+
+
+async def test_a_key_that_is_not_utf8_becomes_poison(app, schema):
+    event = await schema.compile(app)(message(schema.serializer.encode(order()), key=b"\xff\xfe"))
+    assert event.value.reason == "undecodable-key" and event.value.key == b"\xff\xfe"
+
+
+def test_loads_value_raises_instead_of_poisoning_when_the_registry_is_down(app, registry):
+    data = AvroSchema(registry, "OrderPlaced", OrderPlaced).serializer.encode(order())
+    fresh = SchemaRegistry("mock://faust-down", retry_for=0.02, backoff_initial=0.001, backoff_max=0.005)
+    fresh.client.get_schema = _refused
+    with pytest.raises(RegistryUnavailableError):
+        AvroSchema(fresh, "OrderPlaced", OrderPlaced).loads_value(app, message(data))
+
+
+def _refused(*args, **kwargs):
+    from confluent_kafka.schema_registry.common._httpx_compat import httpx
+
+    raise httpx.ConnectError("connection refused")
+
+
+def test_dumps_encodes_models_and_keys(app, schema):
+    model = order()
+    value, headers = schema.dumps_value(app, model, headers={})
+    key, _ = schema.dumps_key(app, "order-000123", headers={})
+    assert key == b"order-000123"
+    assert OrderPlaced.from_avro(schema.deserializer.decode(value)) == model
+
+
+def test_values_go_to_the_topic_of_the_record_unless_told(registry):
+    assert AvroSchema(registry, "OrderPlaced", OrderPlaced).serializer.subject == "orders-value"
+    other = AvroSchema(registry, "OrderPlaced", OrderPlaced, topic="orders-replay")
+    assert other.serializer.subject == "orders-replay-value"
+
+
+async def test_a_faust_topic_uses_the_schema(app, schema):
+    topic = app.topic("orders", schema=schema)
+    event = await topic.decode(message(schema.serializer.encode(order())), propagate=True)
+    assert isinstance(event.value, OrderPlaced)
