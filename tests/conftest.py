@@ -1,0 +1,53 @@
+"""Session-wide fixtures: a live Kafka broker and schema registry for integration tests.
+
+Set ``KAFKA_BOOTSTRAP_SERVERS`` and ``SCHEMA_REGISTRY_URL`` to run the tests against a stack
+that is already up (e.g. ``eval "$(orderflow stack env)"``); otherwise a private stack is
+started on free ports in a temporary directory and stopped at the end of the session.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.settings import Settings
+from pipeline.stack import Stack
+from pipeline.stack.ports import free_ports
+from pipeline.stack.registry import set_backward
+
+STACK_ENV = ("KAFKA_BOOTSTRAP_SERVERS", "SCHEMA_REGISTRY_URL")
+
+
+def start_stack(stack_dir) -> Stack:
+    """A stack on four free ports, so it runs next to any other stack on the machine."""
+    kafka, controller, registry, management = free_ports(4)
+    stack = Stack(stack_dir, kafka_port=kafka, controller_port=controller,
+                  registry_port=registry, management_port=management)
+    try:
+        stack.up()
+    except BaseException:
+        stack.down()
+        raise
+    return stack
+
+
+@pytest.fixture(scope="session")
+def kafka_stack(tmp_path_factory):
+    """Settings pointing at a live broker and registry (global compatibility BACKWARD)."""
+    if all(os.environ.get(name) for name in STACK_ENV):
+        settings = Settings.from_env()
+        set_backward(settings.registry_url)
+        yield settings
+        return
+    stack = start_stack(tmp_path_factory.mktemp("stack"))
+    saved = {name: os.environ.get(name) for name in STACK_ENV}
+    os.environ.update(stack.env())
+    try:
+        yield Settings.from_env()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        stack.down()

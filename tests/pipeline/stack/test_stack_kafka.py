@@ -1,0 +1,66 @@
+"""The stack's broker against aiokafka: plain and transactional produce/consume."""
+from __future__ import annotations
+
+import uuid
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+
+async def create_topic(bootstrap: str) -> str:
+    name = f"stack-test-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1)])
+        assert name in await admin.list_topics()
+    finally:
+        await admin.close()
+    return name
+
+
+async def read_all(bootstrap: str, topic: str, isolation_level: str) -> list[bytes]:
+    """Every value up to the current end of the topic as seen with ``isolation_level``."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, isolation_level=isolation_level)
+    await consumer.start()
+    try:
+        values = []
+        while True:
+            batch = await consumer.getmany(timeout_ms=2000)
+            if not batch:
+                return values
+            values += [record.value for records in batch.values() for record in records]
+    finally:
+        await consumer.stop()
+
+
+async def test_produce_and_consume(kafka_stack):
+    topic = await create_topic(kafka_stack.bootstrap_servers)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_stack.bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"hello", key=b"k1")
+    finally:
+        await producer.stop()
+    assert await read_all(kafka_stack.bootstrap_servers, topic, "read_uncommitted") == [b"hello"]
+
+
+async def test_transactions_visible_only_after_commit(kafka_stack):
+    bootstrap = kafka_stack.bootstrap_servers
+    topic = await create_topic(bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"tx-{topic}")
+    await producer.start()
+    try:
+        await producer.begin_transaction()
+        await producer.send_and_wait(topic, b"aborted")
+        await producer.abort_transaction()
+
+        await producer.begin_transaction()
+        await producer.send_and_wait(topic, b"committed")
+        assert await read_all(bootstrap, topic, "read_committed") == []
+        await producer.commit_transaction()
+    finally:
+        await producer.stop()
+    assert await read_all(bootstrap, topic, "read_committed") == [b"committed"]
+    assert await read_all(bootstrap, topic, "read_uncommitted") == [b"aborted", b"committed"]
