@@ -30,6 +30,11 @@ class Settings:
     web_port: int = DEFAULT_WEB_PORT
     data_dir: Path = field(default_factory=lambda: Path(user_data_dir("orderflow")) / "worker")
     stack_dir: Path = field(default_factory=lambda: Path(user_data_dir("orderflow")) / "stack")
+    partitions: int = 6
+    standby_replicas: int = 0
+    commit_interval: float = 0.1
+    replication_factor: int = 1
+    web_host: str = "localhost"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -40,6 +45,11 @@ class Settings:
             web_port=int(_env("ORDERFLOW_WEB_PORT", str(DEFAULT_WEB_PORT))),
             data_dir=Path(_env("ORDERFLOW_DATA_DIR", str(base / "worker"))),
             stack_dir=Path(_env("ORDERFLOW_STACK_DIR", str(base / "stack"))),
+            partitions=int(_env("ORDERFLOW_PARTITIONS", "6")),
+            standby_replicas=int(_env("ORDERFLOW_STANDBY_REPLICAS", "0")),
+            commit_interval=float(_env("ORDERFLOW_COMMIT_INTERVAL", "0.1")),
+            replication_factor=int(_env("ORDERFLOW_REPLICATION_FACTOR", "1")),
+            web_host=_env("ORDERFLOW_WEB_HOST", "localhost"),
         )
 
     @property

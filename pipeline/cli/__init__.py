@@ -11,9 +11,9 @@ def main() -> None:
 
 def _register() -> None:
     # Each subcommand module defines one click command or group named after it.
-    from pipeline.cli import stack
+    from pipeline.cli import stack, worker
 
-    for module in (stack,):
+    for module in (stack, worker):
         main.add_command(module.command)
 
 

@@ -1,0 +1,58 @@
+"""Compact binary codecs for table values.
+
+Every table write is also a changelog record, so values are encoded often:
+fixed-width structs instead of Faust's default JSON keep that cheap.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from faust.serializers import codecs
+
+
+class Stock(NamedTuple):
+    """Units of one sku: free to reserve, held by undecided orders, and sold."""
+
+    available: int = 0
+    reserved: int = 0
+    sold: int = 0
+
+
+class StockCodec(codecs.Codec):
+    _struct = struct.Struct("<qqq")
+
+    def _dumps(self, value: Stock) -> bytes:
+        return self._struct.pack(*value)
+
+    def _loads(self, data: bytes) -> Stock:
+        return Stock(*self._struct.unpack(data))
+
+
+class MoneyCodec(codecs.Codec):
+    """A ``Decimal`` amount with 2 decimal places, stored as integer cents."""
+
+    _struct = struct.Struct("<q")
+
+    def _dumps(self, value: Decimal) -> bytes:
+        return self._struct.pack(int(value.scaleb(2)))
+
+    def _loads(self, data: bytes) -> Decimal:
+        return Decimal(self._struct.unpack(data)[0]).scaleb(-2)
+
+
+class CompactJsonCodec(codecs.Codec):
+    """JSON without whitespace, for small records of strings and numbers."""
+
+    def _dumps(self, value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":")).encode()
+
+    def _loads(self, data: bytes) -> Any:
+        return json.loads(data)
+
+
+codecs.register("stock", StockCodec())
+codecs.register("money", MoneyCodec())
+codecs.register("compact-json", CompactJsonCodec())

@@ -1,0 +1,71 @@
+"""Order status: collect the saga's replies, decide, and compensate.
+
+Each order waits for one reply per sku. If any sku was out of stock, the
+skus that were reserved are released and the order is rejected; otherwise
+the user is charged. An accepted charge commits the reservations (the units
+become sold) and confirms the order; a declined one releases them. Replies
+for an order that is already decided change nothing.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from agents import topics
+from agents.dead_letters import dead_letter
+from agents.events import derived_id, now
+from agents.orders import decide, orders, send_stock_commands
+from pipeline.app import app
+from pipeline.models import OrderSagaEvent, PaymentRequest
+from pipeline.serde import Poison
+
+
+async def on_stock_reply(reply: OrderSagaEvent, state: dict) -> None:
+    if reply.type == "STOCK_RESERVED":
+        state["reserved"].append(reply.sku)
+    else:
+        state["outOfStock"] = True
+    state["awaiting"] -= 1
+    if state["awaiting"] > 0:
+        orders[reply.orderId] = state
+    elif state["outOfStock"]:
+        await send_stock_commands(reply.orderId, state, "RELEASE", state["reserved"])
+        await decide(reply.orderId, state, "REJECTED", "OUT_OF_STOCK")
+    else:
+        orders[reply.orderId] = state
+        await topics.payment_requests.send(
+            key=state["userId"],
+            value=PaymentRequest(
+                eventId=derived_id(state["eventId"], "PaymentRequest"),
+                orderId=reply.orderId,
+                userId=state["userId"],
+                amount=Decimal(state["total"]),
+                correlationId=state["correlationId"],
+                causationId=state["eventId"],
+                occurredAt=now(),
+            ),
+        )
+
+
+async def on_payment_reply(reply: OrderSagaEvent, state: dict) -> None:
+    if reply.type == "PAYMENT_ACCEPTED":
+        await send_stock_commands(reply.orderId, state, "COMMIT", state["reserved"])
+        await decide(reply.orderId, state, "CONFIRMED", None)
+    else:
+        await send_stock_commands(reply.orderId, state, "RELEASE", state["reserved"])
+        await decide(reply.orderId, state, "REJECTED", "INSUFFICIENT_FUNDS")
+
+
+@app.agent(topics.order_events)
+async def track_order(stream):
+    async for event in stream.events():
+        reply = event.value
+        if isinstance(reply, Poison):
+            await dead_letter(reply)
+            continue
+        state = orders.get(reply.orderId)
+        if state is None or state["status"] != "PENDING":
+            continue
+        if reply.type in ("STOCK_RESERVED", "STOCK_REJECTED"):
+            await on_stock_reply(reply, state)
+        else:
+            await on_payment_reply(reply, state)

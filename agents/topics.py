@@ -1,0 +1,77 @@
+"""Every topic the saga reads or writes, declared in one place.
+
+Input topics belong to other services and may be partitioned any way; each
+is routed once into an internal topic keyed the way its table is, so that
+every table update happens on the partition that owns its key. All internal
+topics have ``ORDERFLOW_PARTITIONS`` partitions, so Faust assigns partition
+``p`` of all of them (and of the tables' changelogs) to the same worker.
+
+| topic | key | carries |
+|---|---|---|
+| `orders`, `stock`, `deposits` | contract | input events (contract) |
+| `orderflow-orders` | orderId | `OrderPlaced` bytes as received |
+| `orderflow-stock` | sku | `StockReplenished` bytes as received |
+| `orderflow-deposits` | userId | `FundsDeposited` bytes as received |
+| `orderflow-stock-commands` | sku | `StockCommand`: reserve, release, commit |
+| `orderflow-payment-requests` | userId | `PaymentRequest` |
+| `orderflow-order-events` | orderId | `OrderSagaEvent`: replies to an order |
+| `order-outcomes` | orderId | `OrderOutcome` (contract) |
+| `<input>.dlq` | as input | undecodable input, bytes unchanged |
+"""
+from __future__ import annotations
+
+from pipeline.app import app, registry
+from pipeline.models import (
+    FundsDeposited,
+    OrderOutcome,
+    OrderPlaced,
+    OrderSagaEvent,
+    PaymentRequest,
+    StockCommand,
+    StockReplenished,
+)
+from pipeline.serde.faust import AvroSchema
+
+INPUTS = ("orders", "stock", "deposits")
+
+
+def _avro(name: str, record: str, model: type, *, internal: bool = True):
+    return app.topic(name, schema=AvroSchema(registry, record, model), internal=internal)
+
+
+def _raw(name: str):
+    return app.topic(name, key_serializer="raw", value_serializer="raw", internal=True)
+
+
+orders = _avro("orders", "OrderPlaced", OrderPlaced, internal=False)
+stock = _avro("stock", "StockReplenished", StockReplenished, internal=False)
+deposits = _avro("deposits", "FundsDeposited", FundsDeposited, internal=False)
+
+orders_by_id = _avro("orderflow-orders", "OrderPlaced", OrderPlaced)
+stock_by_sku = _avro("orderflow-stock", "StockReplenished", StockReplenished)
+deposits_by_user = _avro("orderflow-deposits", "FundsDeposited", FundsDeposited)
+
+stock_commands = _avro("orderflow-stock-commands", "StockCommand", StockCommand)
+payment_requests = _avro("orderflow-payment-requests", "PaymentRequest", PaymentRequest)
+order_events = _avro("orderflow-order-events", "OrderSagaEvent", OrderSagaEvent)
+
+outcomes = _avro("order-outcomes", "OrderOutcome", OrderOutcome)
+
+#: The routed (raw bytes) twin of each input topic.
+routed = {
+    "orders": _raw("orderflow-orders"),
+    "stock": _raw("orderflow-stock"),
+    "deposits": _raw("orderflow-deposits"),
+}
+dead_letters = {name: _raw(f"{name}.dlq") for name in INPUTS}
+#: Internal topics are written by the saga itself; a record there that does
+#: not decode is a bug, kept here for inspection rather than crashing a worker.
+internal_dead_letters = _raw("orderflow-internal.dlq")
+
+#: Topics the worker creates before it starts, so that no send ever goes to
+#: a topic the transactional producer has no metadata for.
+ALL = (
+    orders, stock, deposits, orders_by_id, stock_by_sku, deposits_by_user,
+    stock_commands, payment_requests, order_events, outcomes, *dead_letters.values(),
+    internal_dead_letters,
+)

@@ -1,0 +1,55 @@
+"""The one Faust app of orderflow, configured from :mod:`pipeline.settings`.
+
+Agents, tables and web views register themselves on :data:`app` when the
+:mod:`agents` package is imported; ``orderflow worker`` does that and runs it.
+"""
+from __future__ import annotations
+
+import faust
+
+from pipeline.eos import Transport
+from pipeline.serde import SchemaRegistry
+from pipeline.settings import Settings
+
+APP_ID = "orderflow"
+
+
+class App(faust.App):
+    """A :class:`faust.App` on the exactly-once transport of :mod:`pipeline.eos`."""
+
+    def _new_transport(self) -> Transport:
+        return Transport(self.conf.broker_consumer, self)
+
+
+def create_app(settings: Settings) -> App:
+    """Build the app; nothing connects until a worker starts it."""
+    return App(
+        APP_ID,
+        broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
+        store="rocksdb://",
+        Table="pipeline.eos.tables:TransactionalTable",
+        datadir=str(settings.data_dir),
+        processing_guarantee="exactly_once",
+        # Outputs and changelog writes are attached to their source event and
+        # published when its offset commits (pipeline.eos.transport).
+        stream_publish_on_commit=True,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        table_standby_replicas=settings.standby_replicas,
+        consumer_auto_offset_reset="earliest",
+        # Outputs become visible when their transaction commits, so the commit
+        # interval bounds the latency of each saga step.
+        broker_commit_interval=settings.commit_interval,
+        broker_commit_every=10_000,
+        producer_linger_ms=5,
+        producer_acks=-1,
+        web_port=settings.web_port,
+        web_bind="0.0.0.0",
+        web_host=settings.web_host,
+        web_in_thread=False,
+    )
+
+
+settings = Settings.from_env()
+app = create_app(settings)
+registry = SchemaRegistry(settings.registry_url)

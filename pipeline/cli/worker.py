@@ -1,0 +1,34 @@
+"""``orderflow worker``: run one Faust worker of the saga."""
+from __future__ import annotations
+
+import click
+
+
+@click.command("worker")
+@click.option("-l", "--loglevel", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warn", "error"]))
+@click.option("--web-port", type=int, default=None,
+              help="HTTP port (default: ORDERFLOW_WEB_PORT or 6066).")
+def command(loglevel: str, web_port: int | None) -> None:
+    """Start a worker: create missing topics, restore tables, process orders."""
+    import faust
+
+    import agents
+    from agents import topics
+    from pipeline.admin import ensure_topics
+    from pipeline.app import settings
+    from pipeline.eos import LocalStateGuard
+
+    app = agents.app
+    if web_port is not None:
+        app.conf.web_port = web_port
+    ensure_topics(settings, [t.get_topic_name() for t in topics.ALL])
+    guard = LocalStateGuard(app.conf.tabledir)
+    guard.acquire()
+    worker = faust.Worker(app, loglevel=loglevel)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        if not exit_.code and worker.crash_reason is None:
+            guard.release()
+        raise

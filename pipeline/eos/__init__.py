@@ -1,0 +1,24 @@
+"""Exactly-once processing for a Faust app whose agents repartition.
+
+Faust's ``processing_guarantee="exactly_once"`` keeps one transactional
+producer per source partition, but it leaves three holes that a saga falls
+through (upstream faust-streaming #177, #323, #517):
+
+* a send is put in the transaction of its *destination* partition, so the
+  outputs of an event and the offset of that event land in different
+  transactions (:mod:`pipeline.eos.transport`);
+* table changelog writes go through the plain, non-transactional producer
+  (:mod:`pipeline.eos.tables`);
+* the local RocksDB store keeps writes of transactions that were later
+  aborted, so a worker that died restores on top of them
+  (:mod:`pipeline.eos.store`).
+
+This package closes them with a transport, a table class and a store guard,
+so that an event's table writes, its outputs and its input offset are
+committed in one Kafka transaction, or not at all.
+"""
+from pipeline.eos.store import LocalStateGuard
+from pipeline.eos.tables import TransactionalTable
+from pipeline.eos.transport import Transport
+
+__all__ = ["LocalStateGuard", "TransactionalTable", "Transport"]

@@ -1,0 +1,60 @@
+"""A Faust table whose changelog writes join the source event's transaction.
+
+Faust sends changelog records with ``changelog_topic.send_soon``, which goes
+to the app's plain producer buffer, not to a transactional producer: under
+``exactly_once`` a table update can be committed to the changelog while the
+offset of the event that caused it is not (or the reverse), and the restored
+table then disagrees with the replayed input (upstream faust-streaming #177).
+Attaching the record to the current event puts it in the same transaction as
+that event's outputs and offset (see :mod:`pipeline.eos.transport`).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import faust
+from faust.streams import current_event
+from faust.types import CodecArg, FutureMessage
+
+
+class TransactionalTable(faust.Table):
+    """A :class:`faust.Table` with transactional changelog writes.
+
+    It also takes ``key_serializer`` and ``value_serializer`` codec names:
+    Faust derives them from the key and value types only, and falls back to
+    JSON, where a table of counters wants a fixed-width binary codec.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        key_serializer: Optional[CodecArg] = None,
+        value_serializer: Optional[CodecArg] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(app, **kwargs)
+        self.key_serializer = key_serializer or self.key_serializer
+        self.value_serializer = value_serializer or self.value_serializer
+
+    def send_changelog(
+        self,
+        partition: Optional[int],
+        key: Any,
+        value: Any,
+        key_serializer: Optional[CodecArg] = None,
+        value_serializer: Optional[CodecArg] = None,
+    ) -> FutureMessage:
+        event = current_event()
+        if event is None:
+            raise RuntimeError(f"table {self.name!r} modified outside of an agent's event")
+        return self.app._attachments.put(
+            event.message,
+            self.changelog_topic,
+            key,
+            value,
+            partition=partition,
+            key_serializer=key_serializer or self.key_serializer,
+            value_serializer=value_serializer or self.value_serializer,
+            callback=self._on_changelog_sent,
+        )
