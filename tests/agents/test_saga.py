@@ -1,0 +1,144 @@
+"""The saga's outcomes, end to end: events in on the contract's topics, a real
+worker, outcomes and table state read back from Kafka and the HTTP API."""
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from pipeline.serde import Serializer, schemas
+from support.events import by_order, deposit, order, outcomes_for, publish, publish_raw, read_topic, stock
+
+
+def get(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def run(kafka_stack, registered, worker):
+    """One scenario run: seed stock and funds, place orders, collect outcomes."""
+    prefix = f"saga-{uuid.uuid4().hex[:8]}-"
+    sku = lambda name: f"{prefix}{name}"  # noqa: E731
+    user = lambda name: f"{prefix}{name}"  # noqa: E731
+    oid = lambda name: f"{prefix}{name}"  # noqa: E731
+
+    dup = order(oid("duplicate"), user("rich"), [(sku("dup"), 1, "5.00")])
+    v1_order = order(oid("v1"), user("rich"), [(sku("plenty"), 1, "1.00")])
+    orders = [
+        order(oid("confirmed"), user("rich"), [(sku("plenty"), 2, "10.00")]),
+        order(oid("out-of-stock"), user("rich"), [(sku("scarce"), 5, "1.00")]),
+        order(oid("no-funds"), user("poor"), [(sku("plenty"), 1, "50.00")]),
+        order(oid("partial-stock"), user("rich"), [(sku("plenty"), 3, "1.00"), (sku("empty"), 1, "1.00")]),
+        order(oid("zero-quantity"), user("rich"), [(sku("plenty"), 0, "1.00")]),
+        order(oid("wrong-total"), user("rich"), [(sku("plenty"), 1, "1.00")], total="2.00"),
+        order(oid("no-items"), user("rich"), [], total="0.00"),
+        order(oid("v2"), user("rich"), [(sku("plenty"), 1, "1.00")], promo="WINTER"),
+        dup, dup,
+        order(oid("duplicate"), user("rich"), [(sku("dup"), 1, "5.00")]),  # same orderId, new eventId
+    ]
+
+    async def scenario():
+        await publish(kafka_stack, "stock", [stock(sku("plenty"), 100), stock(sku("scarce"), 1), stock(sku("dup"), 10)])
+        await publish(kafka_stack, "deposits", [deposit(user("rich"), "1000.00"), deposit(user("poor"), "10.00")])
+        await asyncio.sleep(1.0)  # let the seeds be applied before the orders race them
+        await publish(kafka_stack, "orders", orders)
+        v1 = Serializer(registered, "orders-value", schemas.versions("OrderPlaced")[0], topic="orders")
+        await publish_raw(kafka_stack, "orders", v1_order.orderId.encode(), v1.encode(v1_order))
+        await publish_raw(kafka_stack, "orders", f"{prefix}garbage".encode(), b"\x07not avro at all")
+        await publish_raw(kafka_stack, "orders", f"{prefix}unknown".encode(), b"\x00\x7f\xff\xff\xf0" + b"\x02")
+        distinct = len({o.orderId for o in orders}) + 1
+        return await outcomes_for(kafka_stack, prefix, expected=distinct)
+
+    outcomes = asyncio.run(scenario())
+    return {"prefix": prefix, "sku": sku, "user": user, "oid": oid, "outcomes": by_order(outcomes),
+            "orders": {o.orderId: o for o in orders}, "url": worker.url}
+
+
+def outcome_of(run, name):
+    found = run["outcomes"][run["oid"](name)]
+    assert len(found) == 1, f"{name}: expected one outcome, got {found}"
+    return found[0]
+
+
+def test_every_order_gets_exactly_one_outcome(run):
+    assert len(run["outcomes"]) == 10
+    assert all(len(found) == 1 for found in run["outcomes"].values()), run["outcomes"]
+
+
+def test_confirmed_order_moves_units_to_sold_and_charges_the_user(run):
+    outcome = outcome_of(run, "confirmed")
+    assert (outcome["status"], outcome["reason"], outcome["total"]) == ("CONFIRMED", None, Decimal("20.00"))
+    placed = run["orders"][run["oid"]("confirmed")]
+    assert outcome["causationId"] == placed.eventId
+    assert outcome["eventId"] not in (placed.eventId, None)
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("out-of-stock", "OUT_OF_STOCK"),
+    ("partial-stock", "OUT_OF_STOCK"),
+    ("no-funds", "INSUFFICIENT_FUNDS"),
+    ("zero-quantity", "INVALID_ORDER"),
+    ("wrong-total", "INVALID_ORDER"),
+    ("no-items", "INVALID_ORDER"),
+])
+def test_rejections_name_their_reason(run, name, reason):
+    outcome = outcome_of(run, name)
+    assert (outcome["status"], outcome["reason"]) == ("REJECTED", reason)
+
+
+def test_v1_and_v2_orders_are_both_processed(run):
+    assert outcome_of(run, "v1")["status"] == "CONFIRMED"
+    assert outcome_of(run, "v2")["status"] == "CONFIRMED"
+
+
+def test_duplicates_are_charged_and_reserved_once(run):
+    assert outcome_of(run, "duplicate")["status"] == "CONFIRMED"
+    status, body = get(f"{run['url']}/inventory/{run['sku']('dup')}")
+    assert status == 200 and (body["available"], body["reserved"], body["sold"]) == (9, 0, 1)
+
+
+def test_inventory_reflects_confirmed_and_released_units(run):
+    # plenty: 100 in; confirmed 2 + v1 1 + v2 1 sold; no-funds and partial-stock released theirs
+    status, body = get(f"{run['url']}/inventory/{run['sku']('plenty')}")
+    assert status == 200
+    assert (body["available"], body["reserved"], body["sold"]) == (96, 0, 4)
+    status, body = get(f"{run['url']}/inventory/{run['sku']('scarce')}")
+    assert (body["available"], body["reserved"], body["sold"]) == (1, 0, 0)
+
+
+def test_balances_are_deposits_minus_confirmed_totals(run):
+    status, body = get(f"{run['url']}/balances/{run['user']('rich')}")
+    assert status == 200 and Decimal(body["balance"]) == Decimal("1000.00") - Decimal("20.00") - 2 - 5
+    status, body = get(f"{run['url']}/balances/{run['user']('poor')}")
+    assert Decimal(body["balance"]) == Decimal("10.00")
+
+
+def test_order_status_and_unknown_keys_over_http(run):
+    status, body = get(f"{run['url']}/orders/{run['oid']('no-funds')}")
+    assert status == 200 and body == {"orderId": run["oid"]("no-funds"), "status": "REJECTED",
+                                      "reason": "INSUFFICIENT_FUNDS"}
+    assert get(f"{run['url']}/orders/{run['prefix']}nope")[0] == 404
+    assert get(f"{run['url']}/inventory/{run['prefix']}nope")[0] == 404
+    assert get(f"{run['url']}/balances/{run['prefix']}nope")[0] == 404
+
+
+def test_undecodable_orders_are_dead_lettered_with_their_reason(run, kafka_stack):
+    prefix = run["prefix"].encode()
+    letters = asyncio.run(read_topic(kafka_stack, "orders.dlq", lambda m: (m.key or b"").startswith(prefix),
+                                     expected=2, timeout=60))
+    by_key = {m.key: dict(m.headers) for m in letters}
+    assert len(letters) == 2
+    garbage = by_key[prefix + b"garbage"]
+    assert garbage["dlq.reason"] == b"not-wire-format"
+    assert garbage["dlq.source.topic"] == b"orders"
+    assert {"dlq.error", "dlq.source.partition", "dlq.source.offset"} <= set(garbage)
+    assert by_key[prefix + b"unknown"]["dlq.reason"] == b"unknown-schema-id"
+    assert [m.value for m in letters if m.key == prefix + b"garbage"] == [b"\x07not avro at all"]
