@@ -59,7 +59,7 @@ class Deserializer:
         self._plans: dict[int, tuple[dict, dict | None]] = {}
 
     def __repr__(self) -> str:
-        return f"Deserializer({self.reader.record} v{self.reader.version})"
+        return f"Deserializer({self.reader.label})"
 
     def decode(self, data: bytes, topic: str | None = None, partition: int | None = None,
                offset: int | None = None) -> dict:
@@ -139,7 +139,7 @@ class Serializer:
         self._header: bytes | None = None
 
     def __repr__(self) -> str:
-        return f"Serializer({self.subject}: {self.schema.record} v{self.schema.version})"
+        return f"Serializer({self.subject}: {self.schema.label})"
 
     @property
     def schema_id(self) -> int:
@@ -163,7 +163,7 @@ class Serializer:
             schemaless_writer(buf, self._parsed, value)
         except Exception as exc:
             raise EncodeError(
-                f"{self.schema.record} v{self.schema.version} for subject {self.subject}: "
+                f"{self.schema.label} for subject {self.subject}: "
                 f"{type(exc).__name__}: {exc}", topic=self.topic
             ) from exc
         return buf.getvalue()

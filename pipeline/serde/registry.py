@@ -177,7 +177,7 @@ class SchemaRegistry:
         except KeyError:
             pass
         schema = Schema(version.text, "AVRO")
-        what = f"subject {subject} {version.record} v{version.version}"
+        what = f"subject {subject} {version.label}"
         try:
             found = self.call(f"looking up {what}", self.client.lookup_schema, subject, schema).schema_id
         except SchemaRegistryError as exc:
@@ -189,7 +189,7 @@ class SchemaRegistry:
 
     def register(self, subject: str, version: schemas.SchemaVersion) -> int:
         """Register ``version`` under ``subject`` (a no-op if it is already there); its id."""
-        what = f"registering subject {subject} {version.record} v{version.version} ({version.path.name})"
+        what = f"registering {version.label} under subject {subject}"
         try:
             found = self.call(what, self.client.register_schema, subject, Schema(version.text, "AVRO"))
         except SchemaRegistryError as exc:

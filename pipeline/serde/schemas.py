@@ -33,6 +33,11 @@ class SchemaVersion:
     text: str
 
     @property
+    def label(self) -> str:
+        """``OrderPlaced v2``, or the file name for an unnumbered file."""
+        return f"{self.record} v{self.version}" if self.version else f"{self.record} ({self.path.name})"
+
+    @property
     def parsed(self) -> dict:
         """The fastavro-parsed schema (parsed once per text, then shared)."""
         return parse_text(self.text)

@@ -1,0 +1,1 @@
+"""Micro-benchmarks, runnable as modules (``python -m pipeline.bench.<name>``) or via ``orderflow bench``."""
