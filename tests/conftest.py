@@ -12,17 +12,14 @@ import pytest
 
 from pipeline.settings import Settings
 from pipeline.stack import Stack
-from pipeline.stack.ports import free_ports
 from pipeline.stack.registry import set_backward
 
 STACK_ENV = ("KAFKA_BOOTSTRAP_SERVERS", "SCHEMA_REGISTRY_URL")
 
 
 def start_stack(stack_dir) -> Stack:
-    """A stack on four free ports, so it runs next to any other stack on the machine."""
-    kafka, controller, registry, management = free_ports(4)
-    stack = Stack(stack_dir, kafka_port=kafka, controller_port=controller,
-                  registry_port=registry, management_port=management)
+    """A stack on free ports, so it runs next to any other stack on the machine."""
+    stack = Stack.on_free_ports(stack_dir)
     try:
         stack.up()
     except BaseException:

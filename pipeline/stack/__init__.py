@@ -20,7 +20,7 @@ from pipeline.settings import Settings
 from pipeline.stack import download, manifest
 from pipeline.stack.errors import StackError
 from pipeline.stack.kafka import Kafka
-from pipeline.stack.ports import require_free
+from pipeline.stack.ports import free_ports, require_free
 from pipeline.stack.registry import Registry
 
 __all__ = ["Stack", "StackError", "Ports", "ComponentStatus"]
@@ -82,6 +82,13 @@ class Stack:
         components = manifest.load()
         self.kafka = Kafka(components["kafka"], self.dir, self.ports.kafka, self.ports.controller)
         self.registry = Registry(components["apicurio"], self.dir, self.ports.registry, self.ports.management)
+
+    @classmethod
+    def on_free_ports(cls, stack_dir: Path | str, **options) -> "Stack":
+        """A stack on four currently free ports, to run next to any other stack on the machine."""
+        kafka, controller, registry, management = free_ports(4)
+        return cls(stack_dir, kafka_port=kafka, controller_port=controller, registry_port=registry,
+                   management_port=management, **options)
 
     @property
     def bootstrap_servers(self) -> str:

@@ -72,14 +72,20 @@ class Registry:
         wait_until(self._answers, self.process, f"registry on port {self.port}", timeout)
 
     def _answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/subjects", timeout=2) as answer:
-                return answer.status == 200
-        except OSError:
-            return False
+        """Ready (kafkasql journal replayed) per its health check, and serving the Confluent API."""
+        return all(_ok(url) for url in (f"http://{HOST}:{self.management_port}/health/ready",
+                                        f"{self.url}/subjects"))
 
     def set_backward(self) -> None:
         set_backward(self.url, f"see {self.process.log_file}")
+
+
+def _ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
 
 
 def set_backward(url: str, hint: str = "") -> None:
