@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 
@@ -20,17 +20,24 @@ async def create_topic(bootstrap: str) -> str:
 
 
 async def read_all(bootstrap: str, topic: str, isolation_level: str) -> list[bytes]:
-    """Every value up to the current end of the topic as seen with ``isolation_level``."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, isolation_level=isolation_level)
+    """Every value up to the topic's end offset as seen with ``isolation_level``.
+
+    For ``read_committed`` the end offset is the last stable offset, so an open transaction's
+    records lie beyond it and are never waited for.
+    """
+    partition = TopicPartition(topic, 0)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                isolation_level=isolation_level)
     await consumer.start()
     try:
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        end = (await consumer.end_offsets([partition]))[partition]
         values = []
-        while True:
-            batch = await consumer.getmany(timeout_ms=2000)
-            if not batch:
-                return values
-            values += [record.value for records in batch.values() for record in records]
+        while await consumer.position(partition) < end:
+            batch = await consumer.getmany(partition, timeout_ms=1000)
+            values += [record.value for record in batch.get(partition, [])]
+        return values
     finally:
         await consumer.stop()
 

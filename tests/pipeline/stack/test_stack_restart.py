@@ -5,7 +5,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
@@ -55,11 +55,15 @@ def group_consumer(stack: Stack) -> Consumer:
 
 def committed_values(stack: Stack) -> list[bytes]:
     consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": "restart-reader",
-                         "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
+                         "isolation.level": "read_committed", "enable.partition.eof": True})
     consumer.assign([TopicPartition(TOPIC, 0, 0)])
     values = []
-    while (message := consumer.poll(5)) is not None:
-        assert message.error() is None, message.error()
+    while True:
+        message = consumer.poll(30)
+        assert message is not None, f"no end of {TOPIC}[0] reached"
+        if message.error():
+            assert message.error().code() == KafkaError._PARTITION_EOF, message.error()
+            break
         values.append(message.value())
     consumer.close()
     return values
