@@ -6,6 +6,7 @@ read by the saga, but they are written with the ids of the real subjects
 """
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -158,3 +159,23 @@ def test_garbage_wrong_magic_and_unknown_id_raise_typed_errors(kafka_stack, regi
             de.decode(message.value(), topic, message.partition(), message.offset())
         assert f"topic={topic} partition=0 offset={message.offset()}" in str(caught.value)
     assert de.decode(messages[-1].value(), topic, 0, 4)["orderId"] == "order-000123"
+
+
+def test_register_and_list_commands(kafka_stack, registry):
+    runner = CliRunner()
+    url = ["--registry-url", kafka_stack.registry_url]
+    registered = runner.invoke(schemas_command, ["register", *url], env={"COLUMNS": "200"})
+    listed = runner.invoke(schemas_command, ["list", "--prefix", "orders-value", *url], env={"COLUMNS": "200"})
+    assert registered.exit_code == 0 and "OrderPlaced.v1.avsc" in registered.output
+    assert listed.exit_code == 0, listed.output
+    assert [line.split()[3] for line in listed.output.splitlines() if "orders-value" in line and "│" in line] == ["1", "2"]
+
+
+def test_evolve_demo_tells_the_story(kafka_stack, registry):
+    result = CliRunner().invoke(schemas_command, ["evolve-demo", "--registry-url", kafka_stack.registry_url,
+                                                  "--bootstrap-servers", kafka_stack.bootstrap_servers],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if re.search(r"│ demo-[12]-\d", line)]
+    assert [("'" in row, "│ v1 " in row) for row in rows] == [(False, True)] * 3 + [(True, False)] * 3
+    assert "refused" in result.output and "channel" in result.output
