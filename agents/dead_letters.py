@@ -8,6 +8,7 @@ and the input offset commit together: nothing is lost, nothing blocks.
 from __future__ import annotations
 
 from agents import topics
+from pipeline.metrics import count_dead_letter
 from pipeline.serde import Poison
 
 
@@ -24,6 +25,7 @@ def headers_for(poison: Poison) -> list[tuple[str, bytes]]:
 async def dead_letter(poison: Poison) -> None:
     """Send ``poison`` to its input's ``.dlq`` (internal topics share one)."""
     target = topics.dead_letters.get(poison.topic, topics.internal_dead_letters)
+    count_dead_letter(poison.topic, poison.error.reason)
     await target.send(
         key=poison.key, value=poison.value, headers=headers_for(poison)
     )

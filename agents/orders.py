@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Optional
 
 from agents import topics
+from agents.analytics import record_outcome
 from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
 from pipeline.app import app
+from pipeline.metrics import observe_outcome
 from pipeline.models import OrderOutcome, OrderPlaced, StockCommand
 from pipeline.serde import Poison
 
@@ -62,6 +64,9 @@ async def decide(order_id: str, state: dict, status: str, reason: Optional[str])
     state["status"] = status
     state["reason"] = reason
     orders[order_id] = state
+    decided = now()
+    record_outcome(status, reason, state["total"], decided)
+    observe_outcome(status, reason, state["placedAt"], decided)
     await topics.outcomes.send(
         key=order_id,
         value=OrderOutcome(
@@ -73,7 +78,7 @@ async def decide(order_id: str, state: dict, status: str, reason: Optional[str])
             total=Decimal(state["total"]),
             causationId=state["eventId"],
             correlationId=state["correlationId"],
-            occurredAt=now(),
+            occurredAt=decided,
         ),
     )
 
