@@ -11,9 +11,9 @@ def main() -> None:
 
 def _register() -> None:
     # Each subcommand module defines one click command or group named after it.
-    from pipeline.cli import bench, lag, produce, query, schemas, stack, worker
+    from pipeline.cli import bench, demo, lag, produce, query, schemas, stack, worker
 
-    for module in (bench, lag, produce, query, schemas, stack, worker):
+    for module in (bench, demo, lag, produce, query, schemas, stack, worker):
         main.add_command(module.command)
 
 
