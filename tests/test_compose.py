@@ -25,7 +25,7 @@ def published(service: dict) -> dict[int, int]:
 
 
 def test_services(services):
-    assert set(services) == {"kafka", "schema-registry", "worker", "prometheus"}
+    assert set(services) == {"kafka", "schema-registry", "worker", "prometheus", "grafana"}
     assert services["kafka"]["image"] == f"apache/kafka:{manifest.load()['kafka'].version}"
     assert services["schema-registry"]["image"].startswith("confluentinc/cp-schema-registry:")
     assert services["worker"]["build"] == "."
