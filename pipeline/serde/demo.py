@@ -83,28 +83,35 @@ def run(registry: SchemaRegistry, bootstrap_servers: str, console: Console, *, p
     return rows
 
 
-def _read_back(registry: SchemaRegistry, bootstrap_servers: str, topic: str, count: int,
-               versions: dict[int, int]) -> list[ReadBack]:
-    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": f"evolve-demo-{uuid.uuid4()}",
+def read_topic(bootstrap_servers: str, topic: str, count: int, timeout: float = 60.0) -> list:
+    """The first ``count`` messages of ``topic`` (confluent-kafka Messages), in partition order."""
+    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": f"orderflow-reader-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    deserializer = registry.deserializer("OrderPlaced")
-    rows: list[ReadBack] = []
-    deadline = time.monotonic() + 60
+    messages: list = []
+    deadline = time.monotonic() + timeout
     try:
         consumer.subscribe([topic])
-        while len(rows) < count and time.monotonic() < deadline:
+        while len(messages) < count and time.monotonic() < deadline:
             message = consumer.poll(1.0)
-            if message is None or message.error():
-                continue
-            data = message.value()
-            schema_id = schema_id_of(data, topic, message.partition(), message.offset())
-            record = deserializer.decode(data, topic, message.partition(), message.offset())
-            rows.append(ReadBack(message.offset(), schema_id, versions.get(schema_id, 0),
-                                 OrderPlaced.from_avro(record), deserializer.needs_resolution(schema_id)))
+            if message is not None and message.error() is None:
+                messages.append(message)
     finally:
         consumer.close()
-    if len(rows) < count:
-        raise RuntimeError(f"read {len(rows)} of {count} records back from {topic} in 60 s")
+    if len(messages) < count:
+        raise RuntimeError(f"read {len(messages)} of {count} records from {topic} in {timeout:.0f} s")
+    return messages
+
+
+def _read_back(registry: SchemaRegistry, bootstrap_servers: str, topic: str, count: int,
+               versions: dict[int, int]) -> list[ReadBack]:
+    deserializer = registry.deserializer("OrderPlaced")
+    rows = []
+    for message in read_topic(bootstrap_servers, topic, count):
+        data, partition, offset = message.value(), message.partition(), message.offset()
+        schema_id = schema_id_of(data, topic, partition, offset)
+        record = deserializer.decode(data, topic, partition, offset)
+        rows.append(ReadBack(offset, schema_id, versions.get(schema_id, 0), OrderPlaced.from_avro(record),
+                             deserializer.needs_resolution(schema_id)))
     return rows
 
 

@@ -65,7 +65,8 @@ def versions(record: str, directory: Path = SCHEMA_DIR) -> tuple[SchemaVersion, 
     """Every version of ``record``, oldest first; the last one is the newest."""
     newest = directory / f"{record}.avsc"
     if not newest.is_file():
-        raise FileNotFoundError(f"no schema {newest} for record {record!r}")
+        raise FileNotFoundError(f"no schema {newest} for record {record!r} "
+                                "(ORDERFLOW_SCHEMA_DIR names the schemas/avro directory of the source tree)")
     old = sorted(
         (int(match["version"]), path)
         for path in directory.glob(f"{record}.v*.avsc")

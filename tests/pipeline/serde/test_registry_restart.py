@@ -12,7 +12,7 @@ import uuid
 
 import faust
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from faust.types.tuples import Message
 
@@ -21,6 +21,7 @@ from pipeline.models.examples import order
 from pipeline.serde import SchemaRegistry, schemas
 from pipeline.serde.admin import register_all
 from pipeline.serde.codec import Serializer
+from pipeline.serde.demo import read_topic
 from pipeline.serde.faust import AvroSchema
 from pipeline.stack import Stack
 
@@ -54,22 +55,9 @@ def write_v1_then_v2(stack: Stack, topic: str) -> None:
 
 
 def read_all(stack: Stack, topic: str) -> list[Message]:
-    consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"restart-{uuid.uuid4()}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    messages = []
-    try:
-        for _ in range(120):
-            if len(messages) == 2 * PER_VERSION:
-                break
-            m = consumer.poll(1.0)
-            if m is not None and m.error() is None:
-                messages.append(Message(m.topic(), m.partition(), m.offset(), 0.0, 0, m.headers(),
-                                        m.key(), m.value(), None))
-    finally:
-        consumer.close()
-    assert len(messages) == 2 * PER_VERSION
-    return messages
+    """The records as Faust hands them to a schema's decoder."""
+    return [Message(m.topic(), m.partition(), m.offset(), 0.0, 0, m.headers(), m.key(), m.value(), None)
+            for m in read_topic(stack.bootstrap_servers, topic, 2 * PER_VERSION)]
 
 
 async def decode_all(decode, messages: list[Message]) -> list:

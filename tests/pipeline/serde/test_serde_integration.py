@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from pipeline.cli.schemas import command as schemas_command
@@ -29,6 +29,7 @@ from pipeline.serde import (
 )
 from pipeline.serde.admin import check, describe, register_all
 from pipeline.serde.codec import Serializer, frame
+from pipeline.serde.demo import read_topic
 
 BREAKING = schemas.SCHEMA_DIR / "examples" / "OrderPlaced.v3-breaking.avsc"
 
@@ -58,22 +59,7 @@ def produce(settings, topic: str, values: list[bytes]) -> None:
 
 
 def consume(settings, topic: str, count: int) -> list:
-    """The first ``count`` messages of ``topic``, in order."""
-    consumer = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": f"it-{uuid.uuid4()}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    messages = []
-    try:
-        for _ in range(120):
-            if len(messages) == count:
-                break
-            message = consumer.poll(1.0)
-            if message is not None and message.error() is None:
-                messages.append(message)
-    finally:
-        consumer.close()
-    assert len(messages) == count, f"read {len(messages)} of {count} from {topic}"
-    return messages
+    return read_topic(settings.bootstrap_servers, topic, count)
 
 
 def test_register_is_idempotent_and_orders_value_has_v1_then_v2(registry):
