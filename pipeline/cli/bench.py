@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline.bench import serde
+from pipeline.bench import profile, serde, throughput
 
 
 @click.group("bench")
@@ -12,3 +12,5 @@ def command() -> None:
 
 
 command.add_command(serde.command)
+for benchmark in (throughput, profile):
+    command.add_command(benchmark.command)
