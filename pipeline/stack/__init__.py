@@ -6,9 +6,11 @@ Maven Central, pinned by ``manifest.json``. The ports a stack was started with a
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -115,35 +117,54 @@ class Stack:
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / STATE_FILE).write_text(json.dumps({"ports": asdict(self.ports)}, indent=1) + "\n")
 
-    def up(self) -> None:
-        """Start what is not running, wait until both answer, and (re)set BACKWARD compatibility."""
-        if self.registry.process.pid and not self.kafka.process.pid:
-            self.registry.process.stop()  # a registry without its storage broker is useless
-        if not self.kafka.process.pid:
-            require_free({"kafka": self.ports.kafka, "kafka controller": self.ports.controller},
-                         self.kafka.process.log_file)
-            download.ensure(self.kafka.component, self.console)
+    @contextmanager
+    def _locked(self):
+        """One ``up``/``down`` at a time per stack dir, so two callers never start two brokers."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with (self.dir / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def up(self) -> list[str]:
+        """Start what is not running, wait until both answer, and (re)set BACKWARD compatibility.
+
+        Returns the names of the JVMs it started (empty when the stack was already up).
+        """
+        with self._locked():
+            if self.registry.process.pid and not self.kafka.process.pid:
+                self.registry.process.stop()  # a registry without its storage broker is useless
+            start_kafka, start_registry = not self.kafka.process.pid, not self.registry.process.pid
+            if start_kafka:
+                require_free({"kafka": self.ports.kafka, "kafka controller": self.ports.controller},
+                             self.kafka.process.log_file)
+            if start_registry:
+                require_free({"registry": self.ports.registry, "registry management": self.ports.management},
+                             self.registry.process.log_file)
+            needed = [c for c, start in ((self.kafka.component, start_kafka),
+                                         (self.registry.component, start_registry)) if start]
+            fetched = download.ensure(*needed, console=self.console)
             self._save()
-            self.kafka.start(self.java, self.kafka_heap)
-        self.kafka.wait_ready(KAFKA_READY_TIMEOUT)
-        if not self.registry.process.pid:
-            require_free({"registry": self.ports.registry, "registry management": self.ports.management},
-                         self.registry.process.log_file)
-            fetched = download.ensure(self.registry.component, self.console)
-            self.registry.unpack(refetched=bool(fetched))
-            self._save()
-            self.registry.start(self.java, self.registry_heap, self.kafka.listener)
-        self.registry.wait_ready(REGISTRY_READY_TIMEOUT)
-        self.registry.set_backward()
+            if start_kafka:
+                self.kafka.start(self.java, self.kafka_heap)
+            self.kafka.wait_ready(KAFKA_READY_TIMEOUT)
+            if start_registry:
+                self.registry.unpack(refetched=bool(fetched[self.registry.component.name]))
+                self.registry.start(self.java, self.registry_heap, self.kafka.listener)
+            self.registry.wait_ready(REGISTRY_READY_TIMEOUT)
+            self.registry.set_backward()
+        return [name for name, started in (("kafka", start_kafka), ("registry", start_registry)) if started]
 
     def down(self, purge: bool = False) -> None:
         """Stop the registry, then Kafka (it stores the registry's data); ``purge`` deletes the data."""
-        self.registry.process.stop()
-        self.kafka.process.stop()
-        if purge:
-            for path in (self.kafka.dir, self.registry.dir, self.dir / "logs"):
-                shutil.rmtree(path, ignore_errors=True)
-            (self.dir / STATE_FILE).unlink(missing_ok=True)
+        if not self.dir.exists():
+            return
+        with self._locked():
+            self.registry.process.stop()
+            self.kafka.process.stop()
+            if purge:
+                for path in (self.kafka.dir, self.registry.dir, self.dir / "logs"):
+                    shutil.rmtree(path, ignore_errors=True)
+                (self.dir / STATE_FILE).unlink(missing_ok=True)
 
     def status(self) -> list[ComponentStatus]:
         return [

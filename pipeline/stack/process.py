@@ -16,6 +16,8 @@ import psutil
 
 from pipeline.stack.errors import StackError
 
+MAX_LOG_BYTES = 50 << 20  # rotated on start, one old file kept
+
 
 class JavaProcess:
     """One named JVM (``kafka`` or ``registry``) whose pid and log live in ``stack_dir``."""
@@ -53,6 +55,8 @@ class JavaProcess:
     def start(self, java: str, jvm_args: list[str], main: list[str], env: dict[str, str], cwd: Path) -> None:
         """Launch detached (own session) so the JVM outlives the command that started it."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        if self.log_file.exists() and self.log_file.stat().st_size > MAX_LOG_BYTES:
+            self.log_file.replace(self.log_file.with_suffix(".log.1"))
         with self.log_file.open("a") as log:
             log.write(f"\n===== orderflow stack: {self.name} starting at {datetime.now().isoformat()} =====\n")
             log.flush()

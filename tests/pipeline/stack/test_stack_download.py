@@ -19,13 +19,13 @@ def component(tmp_path, monkeypatch) -> manifest.Component:
 def test_corrupted_artifact_is_fetched_again(component):
     artifact = component.artifacts[0]
     path = component.cache_dir / artifact.file
-    assert download.ensure(component) == [artifact]
+    assert download.ensure(component) == {"probe": [artifact]}
     good = path.read_bytes()
     path.write_bytes(good[:-16] + bytes(16))  # same size, different content
 
-    assert download.ensure(component) == [artifact]
+    assert download.ensure(component) == {"probe": [artifact]}
     assert path.read_bytes() == good
-    assert download.ensure(component) == []
+    assert download.ensure(component) == {"probe": []}
 
 
 def test_checksum_mismatch_is_refused(component):
