@@ -46,6 +46,8 @@ def is_unavailable(exc: BaseException) -> bool:
     """True for failures that say nothing about the request, only about the registry."""
     if isinstance(exc, SchemaRegistryError):
         return exc.http_status_code in UNAVAILABLE_STATUSES
+    if isinstance(exc, httpx.UnsupportedProtocol):  # a wrong URL, not an outage
+        return False
     return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError))
 
 

@@ -95,3 +95,7 @@ def test_only_availability_problems_count_as_unavailable():
     assert is_unavailable(SchemaRegistryError(502, -1, "bad gateway"))
     assert not is_unavailable(SchemaRegistryError(404, 40403, "not found"))
     assert not is_unavailable(ValueError("bad"))
+
+
+def test_a_wrong_url_scheme_fails_at_once():
+    assert not is_unavailable(httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'"))
