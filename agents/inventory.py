@@ -4,6 +4,10 @@ The table is keyed by sku and co-partitioned with ``orderflow-stock`` and
 ``orderflow-stock-commands``, so every change to a sku happens on the worker
 that owns it, in the order its commands were written. For every sku,
 ``available + reserved + sold`` is all stock ever replenished.
+
+The ledger records each order's reservation of each sku (reserved,
+refused, released or sold) and each replenishment applied, so that a command
+or event delivered twice is applied once (see :mod:`agents.ledger`).
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from agents import topics
 from agents.codecs import Stock
 from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
+from agents.ledger import ledger
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent, StockCommand
 from pipeline.serde import Poison
@@ -20,7 +25,12 @@ inventory = app.Table(
     key_serializer="raw", value_serializer="stock", default=None,
 )
 
+#: ``orderId/sku`` -> RESERVED, REFUSED, RELEASED or SOLD; ``stock/eventId`` -> APPLIED
+stock_ledger = ledger("inventory-ledger")
+
 EMPTY = Stock()
+#: The reservation state each command moves a reservation to, from RESERVED.
+AFTER = {"RELEASE": b"RELEASED", "COMMIT": b"SOLD"}
 
 
 def stock_of(sku: str) -> Stock:
@@ -48,8 +58,12 @@ async def replenish(stream):
         if isinstance(added, Poison):
             await dead_letter(added)
             continue
+        applied = f"stock/{added.eventId}"
+        if applied in stock_ledger:
+            continue
         stock = stock_of(added.sku)
         inventory[added.sku] = stock._replace(available=stock.available + added.quantity)
+        stock_ledger[applied] = b"APPLIED"
 
 
 @app.agent(topics.stock_commands)
@@ -59,10 +73,15 @@ async def handle_stock_commands(stream):
         if isinstance(command, Poison):
             await dead_letter(command)
             continue
-        stock, granted = apply(stock_of(command.sku), command)
-        inventory[command.sku] = stock
+        reservation = f"{command.orderId}/{command.sku}"
+        state = stock_ledger.get(reservation)
         if command.action == "RESERVE":
-            kind = "STOCK_RESERVED" if granted else "STOCK_REJECTED"
+            if state is None:
+                stock, granted = apply(stock_of(command.sku), command)
+                inventory[command.sku] = stock
+                stock_ledger[reservation] = state = b"RESERVED" if granted else b"REFUSED"
+            # A repeated RESERVE repeats its reply; the order counts it once.
+            kind = "STOCK_REJECTED" if state == b"REFUSED" else "STOCK_RESERVED"
             await topics.order_events.send(
                 key=command.orderId,
                 value=OrderSagaEvent(
@@ -76,3 +95,6 @@ async def handle_stock_commands(stream):
                     occurredAt=now(),
                 ),
             )
+        elif state == b"RESERVED":
+            inventory[command.sku], _ = apply(stock_of(command.sku), command)
+            stock_ledger[reservation] = AFTER[command.action]

@@ -4,7 +4,8 @@ Each order waits for one reply per sku. If any sku was out of stock, the
 skus that were reserved are released and the order is rejected; otherwise
 the user is charged. An accepted charge commits the reservations (the units
 become sold) and confirms the order; a declined one releases them. Replies
-for an order that is already decided change nothing.
+for an order that is already decided, or for a sku already answered, change
+nothing.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from pipeline.serde import Poison
 
 
 async def on_stock_reply(reply: OrderSagaEvent, state: dict) -> None:
+    if reply.sku in state["answered"] or state["awaiting"] == 0:
+        return  # a repeated reply
+    state["answered"].append(reply.sku)
     if reply.type == "STOCK_RESERVED":
         state["reserved"].append(reply.sku)
     else:
@@ -47,6 +51,8 @@ async def on_stock_reply(reply: OrderSagaEvent, state: dict) -> None:
 
 
 async def on_payment_reply(reply: OrderSagaEvent, state: dict) -> None:
+    if state["awaiting"] > 0:
+        return  # cannot happen before every sku is reserved; ignore a stray reply
     if reply.type == "PAYMENT_ACCEPTED":
         await send_stock_commands(reply.orderId, state, "COMMIT", state["reserved"])
         await decide(reply.orderId, state, "CONFIRMED", None)

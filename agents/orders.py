@@ -53,6 +53,7 @@ def pending_state(order: OrderPlaced) -> dict:
         "correlationId": order.correlationId or order.eventId,
         "placedAt": int(order.occurredAt.timestamp() * 1000),
         "items": dict(units),
+        "answered": [],
         "reserved": [],
         "awaiting": len(units),
         "outOfStock": False,

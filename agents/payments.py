@@ -4,7 +4,9 @@
 order's total from it; nothing else does. So a balance always equals the
 user's deposits minus the totals of their confirmed orders. The table is
 keyed by userId and co-partitioned with ``orderflow-deposits`` and
-``orderflow-payment-requests``.
+``orderflow-payment-requests``. Its ledger records each order's charge
+(accepted or declined) and each deposit applied, so that a request or event
+delivered twice is applied once (see :mod:`agents.ledger`).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from decimal import Decimal
 from agents import topics
 from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
+from agents.ledger import ledger
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent
 from pipeline.serde import Poison
@@ -21,6 +24,9 @@ balances = app.Table(
     "balances", key_type=str, value_type=None,
     key_serializer="raw", value_serializer="money", default=None,
 )
+
+#: ``orderId`` -> PAYMENT_ACCEPTED or PAYMENT_DECLINED; ``deposit/eventId`` -> APPLIED
+payment_ledger = ledger("payments-ledger")
 
 ZERO = Decimal("0.00")
 
@@ -36,7 +42,11 @@ async def deposit(stream):
         if isinstance(deposited, Poison):
             await dead_letter(deposited)
             continue
+        applied = f"deposit/{deposited.eventId}"
+        if applied in payment_ledger:
+            continue
         balances[deposited.userId] = balance_of(deposited.userId) + deposited.amount
+        payment_ledger[applied] = b"APPLIED"
 
 
 @app.agent(topics.payment_requests)
@@ -46,12 +56,17 @@ async def charge(stream):
         if isinstance(request, Poison):
             await dead_letter(request)
             continue
-        balance = balance_of(request.userId)
-        if balance >= request.amount:
-            balances[request.userId] = balance - request.amount
-            kind = "PAYMENT_ACCEPTED"
-        else:
-            kind = "PAYMENT_DECLINED"
+        charged = payment_ledger.get(request.orderId)
+        if charged is None:
+            balance = balance_of(request.userId)
+            if balance >= request.amount:
+                balances[request.userId] = balance - request.amount
+                charged = b"PAYMENT_ACCEPTED"
+            else:
+                charged = b"PAYMENT_DECLINED"
+            payment_ledger[request.orderId] = charged
+        # A repeated request repeats its reply; the order counts it once.
+        kind = charged.decode()
         await topics.order_events.send(
             key=request.orderId,
             value=OrderSagaEvent(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import faust
 
-from pipeline.eos import Transport
+from pipeline.eos import OrderedAttachments, Transport
 from pipeline.serde import SchemaRegistry
 from pipeline.settings import Settings
 
@@ -16,6 +16,10 @@ APP_ID = "orderflow"
 
 class App(faust.App):
     """A :class:`faust.App` on the exactly-once transport of :mod:`pipeline.eos`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._attachments = OrderedAttachments(self)
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)

@@ -1,7 +1,7 @@
 """Exactly-once processing for a Faust app whose agents repartition.
 
 Faust's ``processing_guarantee="exactly_once"`` keeps one transactional
-producer per source partition, but it leaves three holes that a saga falls
+producer per source partition, but it leaves four holes that a saga falls
 through (upstream faust-streaming #177, #323, #517):
 
 * a send is put in the transaction of its *destination* partition, so the
@@ -9,6 +9,9 @@ through (upstream faust-streaming #177, #323, #517):
   transactions (:mod:`pipeline.eos.transport`);
 * table changelog writes go through the plain, non-transactional producer
   (:mod:`pipeline.eos.tables`);
+* attachments of one transaction are published partition by partition,
+  so two writes of one table key can reach the changelog out of order
+  (:mod:`pipeline.eos.attachments`);
 * the local RocksDB store keeps writes of transactions that were later
   aborted, so a worker that died restores on top of them
   (:mod:`pipeline.eos.store`).
@@ -17,8 +20,9 @@ This package closes them with a transport, a table class and a store guard,
 so that an event's table writes, its outputs and its input offset are
 committed in one Kafka transaction, or not at all.
 """
+from pipeline.eos.attachments import OrderedAttachments
 from pipeline.eos.store import LocalStateGuard
 from pipeline.eos.tables import TransactionalTable
 from pipeline.eos.transport import Transport
 
-__all__ = ["LocalStateGuard", "TransactionalTable", "Transport"]
+__all__ = ["LocalStateGuard", "OrderedAttachments", "TransactionalTable", "Transport"]

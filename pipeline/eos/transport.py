@@ -63,7 +63,8 @@ class TransactionManager(_TransactionManager):
 
 
 class Consumer(_aiokafka.Consumer):
-    """Publishes attachments inside their source partition's transaction.
+    """Publishes attachments inside their source partition's transaction,
+    in the order they were written (see :mod:`pipeline.eos.attachments`).
 
     Also drops the attachments of revoked partitions: their transaction is
     abandoned and the partition's next owner processes those events again,
@@ -72,21 +73,19 @@ class Consumer(_aiokafka.Consumer):
     """
 
     async def _handle_attached(self, commit_offsets: Mapping[TP, int]) -> None:
-        attachments = self.app._attachments
-        producer = self.app.producer
-        for tp, offset in commit_offsets.items():
+        pending = []
+        for _, tp, fut in self.app._attachments.take(commit_offsets):
             token = publishing_for.set(tp)
             try:
-                pending = await attachments.publish_for_tp_offset(tp, offset)
+                pending.append(await fut.message.channel.publish_message(fut, wait=False))
             finally:
                 publishing_for.reset(token)
-            if pending:
-                await producer.wait_many(pending)
+        if pending:
+            await self.app.producer.wait_many(pending)
 
     async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
-        pending = self.app._attachments._pending
         for tp in revoked:
-            pending.pop(tp, None)
+            self.app._attachments.discard(tp)
         await super().on_partitions_revoked(revoked)
 
 

@@ -1,0 +1,72 @@
+"""Attached messages, published in the order they were written.
+
+Faust keeps the messages attached to source events in one heap per source
+partition and publishes them partition by partition at commit. When two
+partitions of one transaction write the same table key (say ``stock`` and
+``stock-commands`` partition 3 both update sku X), the changelog can then
+receive the later write first, and a table restored from it keeps the older
+value: a reservation vanishes while its commit still arrives. Here every
+attachment gets a sequence number, and a commit publishes the attachments of
+all its partitions merged back into that order.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict, deque
+from typing import Any, Mapping, Optional
+
+from faust.app._attached import Attachments
+from faust.types import TP, FutureMessage, Message
+
+
+class OrderedAttachments(Attachments):
+    """Per-partition queues of ``(offset, sequence, message)``."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self._pending: defaultdict[TP, deque] = defaultdict(deque)
+        self._sequence = itertools.count()
+
+    def put(
+        self,
+        message: Message,
+        channel: Any,
+        key: Any,
+        value: Any,
+        partition: Optional[int] = None,
+        timestamp: Optional[float] = None,
+        headers: Any = None,
+        schema: Any = None,
+        key_serializer: Any = None,
+        value_serializer: Any = None,
+        callback: Any = None,
+    ) -> FutureMessage:
+        chan = self.app.topic(channel) if isinstance(channel, str) else channel
+        fut = chan.as_future_message(
+            key, value, partition, timestamp, headers, schema,
+            key_serializer, value_serializer, callback,
+        )
+        # Events of one partition are processed in offset order, so each
+        # queue stays sorted by offset.
+        self._pending[message.tp].append((message.offset, next(self._sequence), fut))
+        return fut
+
+    def take(self, offsets: Mapping[TP, int]) -> list[tuple[int, TP, FutureMessage]]:
+        """Remove and return what is attached below ``offsets``, in write order.
+
+        A commit offset is the next offset to read, so the event *at* it has
+        not been acknowledged yet (Faust's own check, ``<=``, publishes the
+        first attachments of an event that is still being processed).
+        """
+        ready = []
+        for tp, commit_offset in offsets.items():
+            queue = self._pending.get(tp)
+            while queue and queue[0][0] < commit_offset:
+                _, sequence, fut = queue.popleft()
+                ready.append((sequence, tp, fut))
+        ready.sort(key=lambda entry: entry[0])
+        return ready
+
+    def discard(self, tp: TP) -> None:
+        """Forget a revoked partition's attachments: its next owner redoes them."""
+        self._pending.pop(tp, None)
