@@ -7,16 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from support.events import deposit, order, outcomes_for, publish, publish_raw, stock
+from support.metrics import scrape, value, wait_until
 from support.workers import WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,26 +26,6 @@ def documented_names() -> set[str]:
     section = ROOT.joinpath("README.md").read_text().split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `orderflow_")]
     return {name for row in rows for name in re.findall(r"`(orderflow_\w+)`", row.split(" | ")[0])}
-
-
-def scrape(url: str) -> tuple[str, str]:
-    with urllib.request.urlopen(f"{url}/metrics", timeout=30) as response:
-        return response.headers["Content-Type"], response.read().decode()
-
-
-def samples(text: str) -> dict[str, list]:
-    """Family name and sample names -> the samples under them."""
-    found: dict[str, list] = {}
-    for family in text_string_to_metric_families(text):
-        found.setdefault(family.name, []).extend(family.samples)
-        for sample in family.samples:
-            found.setdefault(sample.name, []).append(sample)
-    return found
-
-
-def value(found: dict, name: str, **labels) -> float:
-    return sum(s.value for s in found.get(name, []) if s.name == name
-               and all(s.labels.get(k) == v for k, v in labels.items()))
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +47,14 @@ def exported(kafka_stack, tmp_path_factory):
         asyncio.run(publish_raw(kafka_stack, "orders", f"{prefix}bad".encode(), b"not avro"))
         outcomes = asyncio.run(outcomes_for(kafka_stack, prefix, expected=4))
         assert len(outcomes) == 4, outcomes
-        deadline = time.monotonic() + 120
-        while True:  # the lag gauges appear with the first reading from the broker
-            content_type, text = scrape(worker.url)
-            found = samples(text)
+
+        def counted() -> tuple | None:  # the lag gauges appear with the first reading from the broker
+            content_type, found = scrape(worker.url)
             if value(found, "orderflow_dead_letters_total", topic="orders") and "orderflow_consumer_lag" in found:
                 return content_type, found
-            assert time.monotonic() < deadline, "no lag reading or dead letter count in /metrics"
-            time.sleep(1)
+            return None
+
+        return wait_until(counted, "a lag reading and a dead letter count in /metrics")
     finally:
         worker.stop()
 
