@@ -138,7 +138,7 @@ def reset_saga(settings: Settings, inputs: bool = False) -> None:
 def partitions_of(consumer: Consumer, topic: str) -> list[int]:
     metadata = consumer.list_topics(topic, timeout=30).topics[topic]
     if metadata.error is not None:
-        raise RuntimeError(f"topic {topic!r}: {metadata.error.str()}")
+        raise LookupError(f"topic {topic!r}: {metadata.error.str()}")
     return sorted(metadata.partitions)
 
 

@@ -8,18 +8,25 @@ from rich.table import Table
 
 @dataclass(frozen=True)
 class Goal:
-    """``value`` must be at least (``at_least``) or at most ``target``; None means not measured."""
+    """``value`` must be at least (``at_least``) or at most ``target``; None means not measured.
+
+    ``beyond``: the true value is past ``value``, which is only the bound the
+    benchmark could see (e.g. a latency longer than the time it waited).
+    """
 
     name: str
     value: float | None
     target: float
     at_least: bool
     unit: str = ""
+    beyond: bool = False
 
     @property
     def met(self) -> bool | None:
         if self.value is None:
             return None
+        if self.beyond and (self.value >= self.target) != self.at_least:
+            return None  # a bound on the wrong side of the target says nothing
         return self.value >= self.target if self.at_least else self.value <= self.target
 
     def as_dict(self) -> dict:
@@ -39,6 +46,12 @@ def table(goals: list[Goal]) -> Table:
         out.add_column(column, justify="left" if column == "goal" else "right")
     for goal in goals:
         verdict = {True: "[green]met[/]", False: "[red]not met[/]", None: "[yellow]not measured[/]"}[goal.met]
-        out.add_row(goal.name, _figure(goal.value, goal.unit),
+        measured = _figure(goal.value, goal.unit)
+        out.add_row(goal.name, f"{'<' if goal.at_least else '>'} {measured}" if goal.beyond else measured,
                     f"{'>=' if goal.at_least else '<='} {_figure(goal.target, goal.unit)}", verdict)
     return out
+
+
+def from_records(records: list[dict]) -> list[Goal]:
+    """Goals back from the dicts of a run file."""
+    return [Goal(**{key: value for key, value in record.items() if key != "met"}) for record in records]

@@ -241,8 +241,7 @@ def run(settings: Settings, console: Console, options: Options, saga_hook: SagaH
 def show(record: dict, console: Console) -> None:
     options = Options(**{k: v for k, v in record["settings"].items() if k in Options.__dataclass_fields__})
     console.print(table(record["results"], options, record["settings"]))
-    console.print(goals.table([goals.Goal(**{k: v for k, v in g.items() if k != "met"})
-                               for g in record["results"]["goals"]]))
+    console.print(goals.table(goals.from_records(record["results"]["goals"])))
 
 
 def options_from(orders: int, repeat: int, variants: str, **rest) -> Options:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline.bench import profile, serde, throughput
+from pipeline.bench import latency, profile, report, serde, state, suite, throughput
 
 
 @click.group("bench")
@@ -12,5 +12,5 @@ def command() -> None:
 
 
 command.add_command(serde.command)
-for benchmark in (throughput, profile):
+for benchmark in (throughput, latency, state, profile, report, suite):
     command.add_command(benchmark.command)

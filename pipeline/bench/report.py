@@ -1,0 +1,211 @@
+"""The README's BENCHMARKS section and its chart, made from the latest run files only.
+
+Every figure in that section comes from a run file of ``bench/results/`` (the
+newest of each benchmark), together with the command that reproduces it and
+the machine it ran on; nothing is typed in by hand. The run files used are
+copied to ``bench/results/readme/`` (committed, unlike the others) so that the
+section can be regenerated, and checked, from a fresh clone.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from pipeline.bench import goals, results
+
+BENCHMARKS = ("throughput", "latency", "state", "profile")
+README = results.RESULTS_DIR.parents[1] / "README.md"
+START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+CHART = "benchmarks.png"
+
+
+def load(results_dir: Path) -> dict[str, dict]:
+    """The newest run of each benchmark: from ``results_dir``, else from its ``readme/`` copies."""
+    found = {}
+    for name in BENCHMARKS:
+        record = results.latest(name, results_dir, results_dir / "readme")
+        if record is not None:
+            found[name] = record
+    return found
+
+
+def _ms(value: float | None, drain: float) -> str:
+    return f"> {drain:,.0f} s" if value is None else f"{value:,.0f} ms"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def machine_line(record: dict) -> str:
+    m = record["machine"]
+    v = m["versions"]
+    return (f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']:.0f} GiB, {m['os']}, load average "
+            f"{m['load_average'][0]:.1f} at the start; Python {v['python']}, faust-streaming {v['faust-streaming']}, "
+            f"aiokafka {v['aiokafka']}, confluent-kafka {v['confluent-kafka']}, Kafka {v['kafka']} (one broker, "
+            f"KRaft) and Apicurio {v['apicurio']} on the same machine; commit {m['commit']}")
+
+
+def throughput_section(record: dict) -> list[str]:
+    s, r = record["settings"], record["results"]
+    command = (f"orderflow bench throughput --orders {s['orders']} --repeat {s['repeat']} --users {s['users']} "
+               f"--skus {s['skus']} --commit-interval {s['commit_interval']} --variants {','.join(s['variants'])}")
+    rows = []
+    for v in r["variants"].values():
+        last = v["runs"][-1]["outcomes"]
+        rows.append([v["label"], v["guarantee"], f"{v['best']:,.0f}", f"{v['median']:,.0f}",
+                     f"{last.get('CONFIRMED', 0) / max(1, sum(last.values())):.0%}"])
+    rows += [[f"**{name}**", "", f"{ratio['best']:.2f}x", f"{ratio['median']:.2f}x", ""]
+             for name, ratio in r["ratios"].items()]
+    return [f"### Throughput: {s['workload']['orders']:,} orders, best and median of {s['repeat']}", "",
+            f"`{command}` ({record['file']}). Each contender reads the same pre-produced orders with its own "
+            f"consumer group and writes its own output topic (acks=all, commit every {s['commit_interval']} s); "
+            "a rate is orders / (process start -> last outcome read by a `read_committed` consumer).", "",
+            *_table(["contender", "guarantee", "best orders/s", "median orders/s", "confirmed"], rows), ""]
+
+
+def latency_section(record: dict) -> list[str]:
+    s, r = record["settings"], record["results"]
+    command = (f"orderflow bench latency --rates {','.join(map(str, s['rates']))} --duration {s['duration']:g} "
+               f"--drain {s['drain']:g}")
+    rows = [[f"{row['rate']:,}", f"{row['sent_per_s']:,}", f"{row['received']:,} / {row['sent']:,}",
+             *(_ms(row[f"p{q}_ms"], s["drain"]) for q in (50, 95, 99)), _ms(row["max_ms"], s["drain"])]
+            for row in r["rates"]]
+    return [f"### Latency: occurredAt -> outcome read, {s['duration']:g} s per rate", "",
+            f"`{command}` ({record['file']}). One worker on fresh state; \"> {s['drain']:g} s\": orders still "
+            "without an outcome that long after the last send.", "",
+            *_table(["orders/s", "sent/s", "outcomes", "p50", "p95", "p99", "max"], rows), ""]
+
+
+def state_section(record: dict) -> list[str]:
+    r = record["results"]
+    rows = [["seeding (StockReplenished processed)", f"{r['seed_s']:,.1f} s ({r['seed_keys_per_s']:,} skus/s)"],
+            ["worker RSS, all skus in", f"{r['rss_mib']:,.0f} MiB"],
+            ["data dir on disk", f"{r['data_dir_mib']:,.1f} MiB"],
+            ["start -> first processed order, local state kept", f"{r['restart_warm_s']:.1f} s"],
+            ["start -> first processed order, local state deleted", f"{r['restart_cold_s']:.1f} s"],
+            ["changelog restore", f"{r['restored_keys']:,} keys in {r['restore_s']:.1f} s"
+             + (f" ({r['restore_keys_per_s']:,} keys/s)" if r["restore_keys_per_s"] else "")]]
+    return [f"### State: {r['skus']:,} skus", "", f"`orderflow bench state --skus {r['skus']}` ({record['file']}).",
+            "", *_table(["", ""], rows), ""]
+
+
+def profile_section(record: dict) -> list[str]:
+    r = record["results"]
+    rows = [[f"`{row['function']}`", f"{row['share']:.1%}"] for row in r["top_own"][:10]]
+    packages = ", ".join(f"{row['function']} {row['share']:.0%}" for row in r["by_package"][:6])
+    return [f"### Where the saga worker's CPU goes ({r['samples']:,} py-spy samples)", "",
+            f"`orderflow bench profile --orders {record['settings']['orders']}` ({record['file']}), "
+            f"{r['orders_per_s']:,.0f} orders/s while sampled. Own samples by package: {packages}.", "",
+            *_table(["function (innermost frame)", "share of samples"], rows), ""]
+
+
+def goals_section(found: dict[str, dict]) -> list[str]:
+    rows = []
+    for record in found.values():
+        for goal in goals.from_records(record["results"].get("goals", [])):
+            value = "-" if goal.value is None else f"{'>' if goal.beyond else ''}{goal.value:,.2f}{goal.unit}"
+            target = f"{'>=' if goal.at_least else '<='} {goal.target:,.2f}{goal.unit}"
+            rows.append([goal.name, value, target, {True: "met", False: "**not met**", None: "not measured"}[goal.met]])
+    return ["### Goals", "", *_table(["goal", "measured", "target", ""], rows), ""]
+
+
+SECTIONS = {"throughput": throughput_section, "latency": latency_section, "state": state_section,
+            "profile": profile_section}
+
+
+def markdown(found: dict[str, dict], chart: str | None) -> str:
+    first = next(iter(found.values()))
+    lines = [START, "", "Made by `orderflow bench report` from the newest run files (copies in "
+             "`bench/results/readme/`); `make bench` runs everything again.", "",
+             f"Machine: {machine_line(first)}.", ""]
+    for name, section in SECTIONS.items():
+        if name in found:
+            lines += section(found[name])
+    lines += goals_section(found)
+    if chart:
+        lines += [f"![throughput and latency](bench/results/{chart})", ""]
+    return "\n".join(lines + [END])
+
+
+def chart(found: dict[str, dict], path: Path) -> bool:
+    """Throughput by contender and latency percentiles by rate, side by side; False if no data."""
+    if "throughput" not in found and "latency" not in found:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    if "throughput" in found:
+        variants = list(found["throughput"]["results"]["variants"].values())
+        names = [v["label"] for v in variants]
+        left.barh(names, [v["best"] for v in variants], color="#4878a8", label="best")
+        left.scatter([v["median"] for v in variants], names, color="black", zorder=3, label="median")
+        left.invert_yaxis()
+        left.set_xlabel("orders/s")
+        left.set_title(f"throughput, {found['throughput']['settings']['workload']['orders']:,} orders")
+        left.legend(loc="lower right")
+    if "latency" in found:
+        rows = found["latency"]["results"]["rates"]
+        drain_ms = found["latency"]["settings"]["drain"] * 1000
+        width = 0.2
+        for i, name in enumerate(("p50_ms", "p95_ms", "p99_ms", "max_ms")):
+            values = [row[name] if row[name] is not None else drain_ms for row in rows]
+            bars = right.bar([j + i * width for j in range(len(rows))], values, width, label=name[:-3])
+            for bar, row in zip(bars, rows):
+                if row[name] is None:
+                    bar.set_hatch("//")
+        right.set_xticks([j + 1.5 * width for j in range(len(rows))], [f"{row['rate']:,}/s" for row in rows])
+        right.set_yscale("log")
+        right.set_ylabel("ms (hatched: beyond the drain wait)")
+        right.set_title("latency, occurredAt -> outcome read")
+        right.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def update_readme(readme: Path, section: str) -> None:
+    """Replace the text between the markers, or append a Benchmarks section with them."""
+    text = readme.read_text()
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n## Benchmarks\n\n" + section + "\n"
+    readme.write_text(text)
+
+
+def run(results_dir: Path, readme: Path, console: Console) -> dict[str, dict]:
+    found = load(results_dir)
+    if not found:
+        raise click.ClickException(f"no run files in {results_dir}: run `orderflow bench all` first")
+    keep = results_dir / "readme"
+    keep.mkdir(parents=True, exist_ok=True)
+    for record in found.values():
+        source = results_dir / record["file"]
+        if source.exists():
+            for old in keep.glob(f"{record['benchmark']}-*.json"):
+                old.unlink()
+            shutil.copy2(source, keep / record["file"])
+    drawn = chart(found, results_dir / CHART)
+    update_readme(readme, markdown(found, CHART if drawn else None))
+    console.print(f"README section from {', '.join(r['file'] for r in found.values())}"
+                  + (f"; chart {results_dir / CHART}" if drawn else ""))
+    return found
+
+
+@click.command("report")
+@results.results_option
+@click.option("--readme", type=click.Path(path_type=Path, dir_okay=False), default=README, show_default=True)
+def command(results_dir: Path, readme: Path) -> None:
+    """Write the README's benchmark section and chart from the newest run files."""
+    run(results_dir, readme, Console())

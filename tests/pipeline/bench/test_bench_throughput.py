@@ -1,0 +1,55 @@
+"""`bench throughput` at a small size: every contender processes every order, and its run file says so."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.bench.throughput import VARIANTS
+
+ORDERS = 500
+
+
+def test_machine_versions_and_settings_are_recorded(throughput_run):
+    machine = throughput_run["machine"]
+    assert machine["cores"] >= 1 and machine["memory_gib"] > 0
+    assert machine["versions"]["faust-streaming"] and machine["versions"]["kafka"]
+    settings = throughput_run["settings"]
+    assert settings["orders"] == ORDERS and settings["commit_interval"] == 0.1
+    assert settings["workload"]["orders"] == ORDERS and settings["workload"]["stock_per_sku"] > 0
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_each_contender_emits_one_outcome_per_order(throughput_run, variant):
+    figures = throughput_run["results"]["variants"][variant]
+    (run,) = figures["runs"]
+    assert sum(run["outcomes"].values()) == ORDERS
+    assert run["rate"] > 0 and run["seconds"] >= run["first_output_s"] > 0
+    assert figures["best"] == figures["median"] == run["rate"]
+    assert run["peak_rss_mib"] > 0
+
+
+def test_the_stateful_contenders_confirm_most_and_reject_the_bad_ones(throughput_run):
+    variants = throughput_run["results"]["variants"]
+    assert set(variants["aiokafka"]["runs"][0]["outcomes"]) == {"CONFIRMED"}
+    for name in ("saga", "quix"):
+        outcomes = variants[name]["runs"][0]["outcomes"]
+        assert outcomes["CONFIRMED"] > ORDERS * 0.8, outcomes
+        assert outcomes.get("REJECTED:INVALID_ORDER", 0) > 0, outcomes
+    # the saga and Quix see the same orders, so they find the same invalid ones
+    assert (variants["saga"]["runs"][0]["outcomes"]["REJECTED:INVALID_ORDER"]
+            == variants["quix"]["runs"][0]["outcomes"]["REJECTED:INVALID_ORDER"])
+
+
+def test_ratios_and_goals(throughput_run):
+    found = throughput_run["results"]
+    variants = found["variants"]
+    assert found["ratios"]["saga/aiokafka"]["best"] == pytest.approx(
+        variants["saga"]["best"] / variants["aiokafka"]["best"])
+    assert set(found["ratios"]) == {"saga/aiokafka", "saga/aiokafka-tx", "saga/quix"}
+    assert [goal["met"] in (True, False) for goal in found["goals"]] == [True, True]
+
+
+def test_the_profile_of_the_saga_run_names_functions(throughput_run):
+    found = throughput_run["results"]["profile"]
+    assert found["samples"] > 0
+    assert 0 < found["top_own"][0]["share"] <= 1
+    assert all(" (" in row["function"] for row in found["top_own"])
