@@ -39,6 +39,9 @@ class LagCollector(Collector):
         except LagError as exc:
             LAG_ERRORS.inc()
             log.warning("consumer lag not updated: %s", exc)
+        except Exception:  # an error in a Faust timer would stop the worker: never for a metric
+            LAG_ERRORS.inc()
+            log.exception("consumer lag not updated")
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         lag = GaugeMetricFamily(

@@ -78,14 +78,19 @@ class LagReader:
         try:
             committed = self._committed(group)
             partitions = self._partitions({topic for topic, _ in committed} | set(topics))
+            if not partitions:
+                return []
             ends = self._offsets(partitions, OffsetSpec.latest())
             starts = dict(committed)
             never = [key for key in partitions if key not in committed]
             starts.update(self._offsets(never, OffsetSpec.earliest()) if never else {})
+            has_records = self._has_records(group, {key: (starts[key], ends[key]) for key in partitions})
         except KafkaException as exc:
             raise LagError(f"cannot read the offsets of group {group!r} from "
                            f"{self.bootstrap_servers}: {exc.args[0].str()}") from exc
-        has_records = self._has_records(group, {key: (starts[key], ends[key]) for key in partitions})
+        except TimeoutError:
+            raise LagError(f"cannot read the offsets of group {group!r} from {self.bootstrap_servers}: "
+                           f"no answer in {self.timeout:.0f} s") from None
         return [
             PartitionLag(group, topic, partition, committed.get((topic, partition)), ends[(topic, partition)],
                          ends[(topic, partition)] - starts[(topic, partition)]

@@ -8,6 +8,7 @@ and the full gap as soon as one committed record waits.
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 
 import pytest
@@ -15,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from pipeline.metrics.lag import LagReader
+from pipeline.metrics.lag import LagError, LagReader
 
 
 @pytest.fixture
@@ -93,3 +94,12 @@ def test_plain_records_after_the_committed_offset_are_lag(kafka_stack, topic):
         assert lag_of(reader, group, topic)[0] == (4, 4, 0)
     finally:
         reader.close()
+
+
+def test_an_unreachable_broker_is_a_lag_error_naming_the_group_and_the_servers():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        servers = f"127.0.0.1:{sock.getsockname()[1]}"  # bound, never listening
+        reader = LagReader(servers, timeout=2)
+        with pytest.raises(LagError, match=rf"group 'orderflow' from {servers}: no answer in 2 s"):
+            reader.read("orderflow")
