@@ -28,8 +28,8 @@ from pipeline.stack.registry import Registry
 __all__ = ["Stack", "StackError", "Ports", "ComponentStatus"]
 
 STATE_FILE = "stack.json"
-KAFKA_READY_TIMEOUT = 120.0
-REGISTRY_READY_TIMEOUT = 240.0
+KAFKA_READY_TIMEOUT = 180.0
+REGISTRY_READY_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,11 @@ class Stack:
         Returns the names of the JVMs it started (empty when the stack was already up).
         """
         with self._locked():
+            saved = self._saved_ports()
+            running = self.kafka.process.pid or self.registry.process.pid
+            if running and saved and saved != asdict(self.ports):
+                raise StackError(f"the stack in {self.dir} runs on other ports ({saved}); "
+                                 f"stop it first: orderflow stack down --stack-dir {self.dir}")
             if self.registry.process.pid and not self.kafka.process.pid:
                 self.registry.process.stop()  # a registry without its storage broker is useless
             start_kafka, start_registry = not self.kafka.process.pid, not self.registry.process.pid

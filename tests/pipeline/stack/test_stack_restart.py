@@ -10,7 +10,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
 from pipeline.cli.stack import command as stack_command
-from pipeline.stack import Stack
+from pipeline.stack import Stack, StackError
 
 TOPIC = "restart-probe"
 GROUP = "restart-group"
@@ -78,6 +78,13 @@ def test_cli_finds_the_running_stack_by_its_dir(stack):
     assert status.exit_code == 0, status.output
     for component in stack.status():
         assert component.running and str(component.pid) in status.output
+
+
+def test_running_stack_refuses_other_ports(stack):
+    other = Stack(stack.dir, kafka_port=stack.ports.kafka + 1)
+    with pytest.raises(StackError, match="runs on other ports"):
+        other.up()
+    assert all(component.running for component in stack.status())
 
 
 def test_restart_keeps_data(stack):
