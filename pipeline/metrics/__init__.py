@@ -19,6 +19,8 @@ __all__ = ["REGISTRY", "count_dead_letter", "install", "observe_outcome"]
 
 #: Seconds between two readings of the group's offsets from the broker.
 LAG_INTERVAL = 5.0
+#: Seconds between two counts of the tables' keys.
+TABLE_SIZE_INTERVAL = 10.0
 
 
 def source_topics(app: AppT) -> set[str]:
@@ -27,9 +29,12 @@ def source_topics(app: AppT) -> set[str]:
 
 
 def install(app: AppT, bootstrap_servers: str, lag_interval: float = LAG_INTERVAL) -> None:
+    """Count, collect and serve the worker's metrics (see the module doc)."""
     app.sensors.add(PipelineSensor(app))
     lag = LagCollector(LagReader(bootstrap_servers), app.conf.id, lambda: source_topics(app))
+    sizes = TableSizeCollector(app)
     REGISTRY.register(lag)
-    REGISTRY.register(TableSizeCollector(app))
+    REGISTRY.register(sizes)
     app.timer(lag_interval, name="pipeline.metrics.refresh_lag")(lag.refresh)
+    app.timer(TABLE_SIZE_INTERVAL, name="pipeline.metrics.count_table_keys")(sizes.refresh)
     app.page("/metrics")(MetricsView)

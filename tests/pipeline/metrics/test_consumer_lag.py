@@ -24,7 +24,10 @@ def orders_partitions(url: str) -> dict[str, set[int]]:
 def test_stalled_worker_lag_shows_on_the_other_worker_and_returns_to_zero(kafka_stack, tmp_path):
     prefix = f"stall-{uuid.uuid4().hex[:8]}-"
     sku, user = f"{prefix}sku", f"{prefix}user"
-    live, stalled = WorkerProcess(tmp_path / "live"), WorkerProcess(tmp_path / "stalled")
+    # The group must keep the stalled worker as a member (its partitions unassigned to the live
+    # one) for as long as the test looks at it.
+    env = {"ORDERFLOW_SESSION_TIMEOUT": "60"}
+    live, stalled = (WorkerProcess(tmp_path / name, env=env) for name in ("live", "stalled"))
     try:
         live.start().wait_ready()
         stalled.start().wait_ready()

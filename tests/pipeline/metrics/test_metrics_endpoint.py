@@ -48,13 +48,14 @@ def exported(kafka_stack, tmp_path_factory):
         outcomes = asyncio.run(outcomes_for(kafka_stack, prefix, expected=4))
         assert len(outcomes) == 4, outcomes
 
-        def counted() -> tuple | None:  # the lag gauges appear with the first reading from the broker
+        def counted() -> tuple | None:  # lag and table sizes appear with their first collection
             content_type, found = scrape(worker.url)
-            if value(found, "orderflow_dead_letters_total", topic="orders") and "orderflow_consumer_lag" in found:
+            if (value(found, "orderflow_dead_letters_total", topic="orders") and "orderflow_consumer_lag" in found
+                    and value(found, "orderflow_table_keys", table="orders")):
                 return content_type, found
             return None
 
-        return wait_until(counted, "a lag reading and a dead letter count in /metrics")
+        return wait_until(counted, "lag, table sizes and a dead letter count in /metrics")
     finally:
         worker.stop()
 
@@ -81,7 +82,7 @@ def test_saga_counters_follow_the_events(exported):
     assert value(found, "orderflow_messages_in_total", agent="place_order", topic="orderflow-orders") >= 4
     assert value(found, "orderflow_events_out_total", agent="track_order", topic="order-outcomes") >= 1
     assert value(found, "orderflow_events_out_total", agent="route_orders", topic="orders.dlq") >= 1
-    assert value(found, "orderflow_table_keys", table="orders") >= 1
+    assert value(found, "orderflow_table_keys", table="orders") >= 4
     assert value(found, "orderflow_rebalances_total") >= 1
     lag_topics = {s.labels["topic"] for s in found["orderflow_consumer_lag"]}
     assert {"orders", "orderflow-orders", "orderflow-order-events"} <= lag_topics
