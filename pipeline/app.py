@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> App:
         broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
         store="rocksdb://",
         Table="pipeline.eos.tables:TransactionalTable",
+        TableManager="pipeline.eos.recovery:TableManager",
         datadir=str(settings.data_dir),
         processing_guarantee="exactly_once",
         # Outputs and changelog writes are attached to their source event and
@@ -45,6 +46,8 @@ def create_app(settings: Settings) -> App:
         # interval bounds the latency of each saga step.
         broker_commit_interval=settings.commit_interval,
         broker_commit_every=10_000,
+        # A dead worker's partitions move after this long (Faust's default is 60 s).
+        broker_session_timeout=settings.session_timeout,
         producer_linger_ms=5,
         producer_acks=-1,
         web_port=settings.web_port,

@@ -34,6 +34,7 @@ class Settings:
     standby_replicas: int = 0
     commit_interval: float = 0.1
     replication_factor: int = 1
+    session_timeout: float = 10.0
     web_host: str = "localhost"
 
     @classmethod
@@ -49,6 +50,7 @@ class Settings:
             standby_replicas=int(_env("ORDERFLOW_STANDBY_REPLICAS", "0")),
             commit_interval=float(_env("ORDERFLOW_COMMIT_INTERVAL", "0.1")),
             replication_factor=int(_env("ORDERFLOW_REPLICATION_FACTOR", "1")),
+            session_timeout=float(_env("ORDERFLOW_SESSION_TIMEOUT", "10")),
             web_host=_env("ORDERFLOW_WEB_HOST", "localhost"),
         )
 

@@ -64,12 +64,8 @@ class TransactionManager(_TransactionManager):
 
 class Consumer(_aiokafka.Consumer):
     """Publishes attachments inside their source partition's transaction,
-    in the order they were written (see :mod:`pipeline.eos.attachments`).
-
-    Also drops the attachments of revoked partitions: their transaction is
-    abandoned and the partition's next owner processes those events again,
-    so publishing them later (were the partition to come back) would
-    duplicate them.
+    in the order they were written (see :mod:`pipeline.eos.attachments`),
+    and commits before a rebalance revokes partitions.
     """
 
     async def _handle_attached(self, commit_offsets: Mapping[TP, int]) -> None:
@@ -83,7 +79,40 @@ class Consumer(_aiokafka.Consumer):
         if pending:
             await self.app.producer.wait_many(pending)
 
+    async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
+        """The end offsets of ``partitions``, asked of the broker.
+
+        Under ``exactly_once`` Faust answers from the consumer's cache of the
+        last stable offset, which holds nothing for a partition not fetched
+        yet: table recovery then takes a full changelog for an empty one and
+        starts the worker with empty tables (upstream faust-streaming #432).
+        A ListOffsets request of this read_committed consumer returns the
+        last stable offset itself.
+        """
+        thread = self._thread
+        return await thread.call_thread(thread._ensure_consumer().end_offsets, list(partitions))
+
     async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
+        """Commit what was processed before a rebalance takes it away.
+
+        Faust forgets the acknowledged offsets of revoked partitions first
+        and only then waits for its agents and commits, so under
+        ``exactly_once`` the work done since the last commit is neither
+        committed nor aborted: its transaction is left open until the next
+        owner fences it, the offsets roll back, and the local store keeps
+        writes the changelog never got (upstream faust-streaming #323, #502).
+        Here the agents are stopped and drained, and everything they did is
+        committed, before Faust's own revocation runs: the new owner resumes
+        exactly where this worker stopped, and the local store stays equal
+        to the committed changelog.
+        """
+        if revoked and self.in_transaction and not self.app.should_stop:
+            assignment = self.assignment()
+            self.stop_flow()
+            self.app.flow_control.suspend()
+            self.pause_partitions(assignment)
+            self.app.flow_control.clear()
+            await self.wait_empty()
         for tp in revoked:
             self.app._attachments.discard(tp)
         await super().on_partitions_revoked(revoked)
