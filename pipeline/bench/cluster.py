@@ -8,6 +8,7 @@ the cluster of ``KAFKA_BOOTSTRAP_SERVERS`` instead, whose saga topics it deletes
 """
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -38,7 +39,14 @@ stack_option = click.option(
 
 @contextmanager
 def bench_cluster(mode: str, console: Console) -> Iterator[Settings]:
-    """Settings pointing at the cluster to benchmark on, for the duration of the block."""
+    """Settings pointing at the cluster to benchmark on, for the duration of the block.
+
+    SIGTERM becomes SystemExit meanwhile, so that a benchmark stopped by its pid
+    still stops the processes it started and the private stack (Python's
+    default SIGTERM ends it with no cleanup, and SIGINT is ignored in a
+    background job).
+    """
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if mode == "env":
         yield Settings.from_env()
         return
@@ -51,6 +59,10 @@ def bench_cluster(mode: str, console: Console) -> Iterator[Settings]:
     finally:
         with console.status("stopping the private stack..."):
             stack.down(purge=True)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _admin(settings: Settings) -> AdminClient:

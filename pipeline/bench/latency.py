@@ -138,8 +138,7 @@ def parse_rates(text: str) -> tuple[int, ...]:
 @click.option("--rates", default="1000,5000", show_default=True, help="Orders/s, one run each.")
 @click.option("--duration", default=60.0, show_default=True, help="Seconds of sending per rate.")
 @click.option("--drain", default=60.0, show_default=True, help="Seconds to wait for outcomes after the last send.")
-@click.option("--users", default=10_000, show_default=True)
-@click.option("--skus", default=2_000, show_default=True)
+@workload.mix_options
 @stack_option
 @results.results_option
 def command(rates: str, duration: float, drain: float, users: int, skus: int, stack_mode: str,

@@ -11,8 +11,10 @@ Attaching needs ptrace rights: root, or ``kernel.yama.ptrace_scope`` = 0.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,12 +26,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.bench import results, throughput
+from pipeline.bench import results, throughput, workload
 from pipeline.bench.cluster import bench_cluster, stack_option
 from pipeline.bench.processes import BenchProcess
 
 RATE = 100
 ATTACH_TIMEOUT = 30.0
+SLOW_COMMIT = re.compile(r"Timer commit is overlapping \(interval=[\d.]+ runtime=([\d.]+)\)")
 
 
 def py_spy() -> str:
@@ -70,6 +73,19 @@ def parse(raw: str, top: int) -> dict:
             "by_package": rows(packages)}
 
 
+def slow_commits(log: str) -> dict:
+    """Commit rounds that outlasted the commit interval, from Faust's timer warnings in a worker log.
+
+    Not CPU time: a commit round mostly waits for the broker (one transaction
+    per source partition), which a CPU profile does not show.
+    """
+    runtimes = sorted(float(m.group(1)) for m in SLOW_COMMIT.finditer(log))
+    if not runtimes:
+        return {"count": 0}
+    return {"count": len(runtimes), "seconds": round(sum(runtimes), 1),
+            "median_s": round(statistics.median(runtimes), 2), "max_s": round(runtimes[-1], 2)}
+
+
 class Sampler:
     """Profiles the first saga worker it is attached to (see :data:`throughput.SagaHook`)."""
 
@@ -78,6 +94,7 @@ class Sampler:
         self.top = top
         self.attached = False
         self.seconds = 0.0
+        self.slow_commits: dict = {}
 
     def attach(self, worker: BenchProcess):
         """Start sampling ``worker``; returns the callback that stops sampling."""
@@ -89,6 +106,7 @@ class Sampler:
 
         def stop() -> None:
             self.seconds = time.monotonic() - started
+            self.slow_commits = slow_commits(worker.log_path.read_text(errors="replace"))
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             try:
                 spy.wait(60)
@@ -116,7 +134,15 @@ class Sampler:
             found = parse(self.out.read_text(), self.top)
         finally:
             self.out.unlink(missing_ok=True)
-        return {**found, "seconds": round(self.seconds, 1)}
+        return {**found, "seconds": round(self.seconds, 1), "slow_commits": self.slow_commits}
+
+
+def commits_sentence(profile: dict) -> str:
+    slow = profile.get("slow_commits") or {"count": 0}
+    if not slow["count"]:
+        return "no commit round outlasted the commit interval"
+    return (f"{slow['count']} commit rounds outlasted the commit interval: median {slow['median_s']} s, "
+            f"max {slow['max_s']} s, {slow['seconds']} s in all of {profile['seconds']} s sampled")
 
 
 def show(profile: dict, console: Console) -> None:
@@ -130,6 +156,7 @@ def show(profile: dict, console: Console) -> None:
         for row in profile[key]:
             out.add_row(row["function"], f"{row['samples']:,}", f"{row['share']:.1%}")
         console.print(out)
+    console.print(f"saga worker: {commits_sentence(profile)} (Faust's timer warnings in its log)")
 
 
 def run(settings, console: Console, options: throughput.Options, top: int) -> dict:
@@ -145,8 +172,7 @@ def run(settings, console: Console, options: throughput.Options, top: int) -> di
 @click.command("profile")
 @click.option("--orders", default=20_000, show_default=True, help="Orders processed while sampling.")
 @click.option("--top", default=15, show_default=True, help="Functions listed.")
-@click.option("--users", default=10_000, show_default=True)
-@click.option("--skus", default=2_000, show_default=True)
+@workload.mix_options
 @stack_option
 @results.results_option
 def command(orders: int, top: int, users: int, skus: int, stack_mode: str, results_dir: Path) -> None:

@@ -112,7 +112,8 @@ def build(args: argparse.Namespace) -> Application:
         "sku", key_serializer="str", key_deserializer="str")
     replies = by_sku.concat(stock.apply(lambda s: {"sku": s["sku"], "quantity": s["quantity"]}))
     replies = replies.apply(reserve, stateful=True).filter(lambda reply: reply is not None)
-    outcomes = replies.group_by("orderId", key_serializer="str", key_deserializer="str").apply(collect, stateful=True).filter(lambda o: o is not None)
+    by_order = replies.group_by("orderId", key_serializer="str", key_deserializer="str")
+    outcomes = by_order.apply(collect, stateful=True).filter(lambda o: o is not None)
     outcomes.to_topic(output)
     return app
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from pipeline.bench import goals, results
+from pipeline.bench import goals, profile, results
 
 BENCHMARKS = ("throughput", "latency", "state", "profile")
 README = results.RESULTS_DIR.parents[1] / "README.md"
@@ -53,11 +53,14 @@ def machine_line(record: dict) -> str:
 def throughput_section(record: dict) -> list[str]:
     s, r = record["settings"], record["results"]
     command = (f"orderflow bench throughput --orders {s['orders']} --repeat {s['repeat']} --users {s['users']} "
-               f"--skus {s['skus']} --commit-interval {s['commit_interval']} --variants {','.join(s['variants'])}")
+               f"--skus {s['skus']} --commit-interval {s['commit_interval']} --variants {','.join(s['variants'])} "
+               f"--run-timeout {s['run_timeout']:g}")
     rows = []
     for v in r["variants"].values():
         last = v["runs"][-1]["outcomes"]
-        rows.append([v["label"], v["guarantee"], f"{v['best']:,.0f}", f"{v['median']:,.0f}",
+        label = v["label"] + ("" if all(run["complete"] for run in v["runs"]) else
+                              f" (incomplete: stopped after {s['run_timeout']:,.0f} s)")
+        rows.append([label, v["guarantee"], f"{v['best']:,.0f}", f"{v['median']:,.0f}",
                      f"{last.get('CONFIRMED', 0) / max(1, sum(last.values())):.0%}"])
     rows += [[f"**{name}**", "", f"{ratio['best']:.2f}x", f"{ratio['median']:.2f}x", ""]
              for name, ratio in r["ratios"].items()]
@@ -100,7 +103,8 @@ def profile_section(record: dict) -> list[str]:
     packages = ", ".join(f"{row['function']} {row['share']:.0%}" for row in r["by_package"][:6])
     return [f"### Where the saga worker's CPU goes ({r['samples']:,} py-spy samples)", "",
             f"`orderflow bench profile --orders {record['settings']['orders']}` ({record['file']}), "
-            f"{r['orders_per_s']:,.0f} orders/s while sampled. Own samples by package: {packages}.", "",
+            f"{r['orders_per_s']:,.0f} orders/s while sampled. Own samples by package: {packages}. "
+            f"Wall time, not CPU: {profile.commits_sentence(r)}.", "",
             *_table(["function (innermost frame)", "share of samples"], rows), ""]
 
 

@@ -26,6 +26,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -53,10 +54,10 @@ from pipeline.stack.ports import free_ports
 
 #: variant -> (label, processing guarantee)
 VARIANTS = {
-    "aiokafka": ("(a) aiokafka loop", "none (auto-commit)"),
-    "aiokafka-tx": ("(b) aiokafka loop + transactions", "exactly-once"),
-    "saga": ("(c) orderflow saga, 1 worker", "exactly_once"),
-    "quix": ("(d) Quix Streams, inventory part", "exactly-once"),
+    "aiokafka": ("(a) aiokafka loop", "auto-commit"),
+    "aiokafka-tx": ("(b) aiokafka + transactions", "exactly-once"),
+    "saga": ("(c) orderflow saga", "exactly_once"),
+    "quix": ("(d) Quix Streams, inventory", "exactly-once"),
 }
 GOAL_VS_BARE = 0.6
 
@@ -72,6 +73,8 @@ class Options:
     quix_guarantee: str = "exactly-once"
     #: seconds without a new output before a run is declared stuck
     stall: float = 180.0
+    #: seconds after which a run stops and counts as incomplete (its rate: outcomes so far / time)
+    run_timeout: float = 1800.0
     seed: int = 42
     work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
@@ -84,6 +87,8 @@ class Run:
     first_output_s: float
     peak_rss_mib: float
     outcomes: dict[str, int]
+    #: False when the run hit ``run_timeout`` before every order had its outcome
+    complete: bool = True
 
 
 #: called with the worker process of a saga run once it is started; returns a stop callback
@@ -122,8 +127,9 @@ class Bench:
                     "--commit-interval", str(self.options.commit_interval)]
             return BenchProcess(variant, argv + (["--transactional"] if variant == "aiokafka-tx" else []), log, env)
         if variant == "quix":
-            argv = [str(quix_env.python(self.console)), str(quix_env.JOB), "--bootstrap", self.settings.bootstrap_servers,
-                    "--registry", self.settings.registry_url, "--output", output, "--group", group,
+            argv = [str(quix_env.python(self.console)), str(quix_env.JOB),
+                    "--bootstrap", self.settings.bootstrap_servers, "--registry", self.settings.registry_url,
+                    "--output", output, "--group", group,
                     "--state-dir", str(run_dir), "--schemas", str(schemas.SCHEMA_DIR),
                     "--commit-interval", str(self.options.commit_interval),
                     "--guarantee", self.options.quix_guarantee]
@@ -146,15 +152,18 @@ class Bench:
         process = self.process_for(variant, output, group, run_dir).start()
         stop_hook = saga_hook(process) if saga_hook and variant == "saga" else None
         try:
-            watcher.wait_for(expected, stall=self.options.stall, process=process, progress=progress)
+            complete = watcher.wait_for(expected, stall=self.options.stall, process=process, progress=progress,
+                                        deadline=time.monotonic() + self.options.run_timeout)
+            stopped = time.time()
         finally:
             if stop_hook:
                 stop_hook()
             process.stop()
             watcher.stop()
-        seconds = watcher.last_read() - process.started
-        run = Run(variant, expected / seconds, seconds, watcher.first_read() - process.started,
-                  process.peak_rss / 2**20, dict(watcher.outcomes(self.registry)))
+        seconds = (watcher.last_read() if complete else stopped) - process.started
+        run = Run(variant, watcher.count / seconds, seconds,
+                  watcher.first_read() - process.started if watcher.count else seconds,
+                  process.peak_rss / 2**20, dict(watcher.outcomes(self.registry)), complete)
         if variant != "saga":
             self.forget(group)
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -208,7 +217,8 @@ def table(summary: dict, options: Options, settings: dict) -> Table:
     for variant in summary["variants"].values():
         last = variant["runs"][-1]
         confirmed = last["outcomes"].get("CONFIRMED", 0) / max(1, sum(last["outcomes"].values()))
-        out.add_row(variant["label"], variant["guarantee"], f"{variant['best']:,.0f}", f"{variant['median']:,.0f}",
+        label = variant["label"] + ("" if all(r["complete"] for r in variant["runs"]) else " [red](incomplete)[/]")
+        out.add_row(label, variant["guarantee"], f"{variant['best']:,.0f}", f"{variant['median']:,.0f}",
                     f"{last['first_output_s']:.1f} s", f"{last['peak_rss_mib']:.0f} MiB", f"{confirmed:.0%}")
     for name, ratio in summary["ratios"].items():
         out.add_row(f"ratio {name}", "", f"{ratio['best']:.2f}x", f"{ratio['median']:.2f}x", "", "", "",
@@ -256,9 +266,10 @@ throughput_options = [
     click.option("--orders", default=200_000, show_default=True, help="Orders to process."),
     click.option("--repeat", default=3, show_default=True, help="Runs per contender (best and median)."),
     click.option("--variants", default=",".join(VARIANTS), show_default=True, help="Contenders to run."),
-    click.option("--users", default=10_000, show_default=True),
-    click.option("--skus", default=2_000, show_default=True),
+    workload.mix_options,
     click.option("--commit-interval", default=0.1, show_default=True, help="Seconds between commits, for all."),
+    click.option("--run-timeout", default=1800.0, show_default=True,
+                 help="Seconds after which a run stops; its rate is then outcomes so far / time (marked incomplete)."),
     click.option("--quix-guarantee", type=click.Choice(["exactly-once", "at-least-once"]), default="exactly-once",
                  show_default=True),
 ]

@@ -10,11 +10,13 @@ oversized and luxury orders ask for, which stay rejected.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -31,6 +33,12 @@ from pipeline.settings import Settings
 
 ORDER_PREFIX = "bench-order-"
 HEADROOM = 1.2
+
+
+def mix_options(command):
+    """``--users`` and ``--skus``: the catalog the orders are drawn from."""
+    command = click.option("--skus", default=2_000, show_default=True, help="Distinct skus in the orders.")(command)
+    return click.option("--users", default=10_000, show_default=True, help="Distinct users placing them.")(command)
 
 
 @dataclass
@@ -73,6 +81,9 @@ def progress_bar(console: Console) -> Progress:
 def send(settings: Settings, topic: str, records: Sequence[AvroModel], console: Console,
          rate: float = 0.0) -> float:
     """Produce ``records`` to ``topic`` (stamping occurredAt) with a progress bar; records/s."""
+    # A topic just re-created has leaders the producer's first metadata may not know yet:
+    # aiokafka retries those sends and warns about each, which would bury the progress bar.
+    logging.getLogger("aiokafka.producer.sender").setLevel(logging.ERROR)
     with progress_bar(console) as bar:
         task = bar.add_task(f"producing {topic}", total=len(records))
         produced = asyncio.run(produce(settings, topic, records, rate=rate,

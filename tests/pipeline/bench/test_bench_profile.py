@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.bench.profile import package_of, parse
+from pipeline.bench.profile import package_of, parse, slow_commits
 
 RAW = """\
 main (app.py:1);loop (asyncio/base_events.py:10);decode (pipeline/serde/codec.py:64) 6
@@ -37,3 +37,12 @@ def test_profile_run_file(profile_run):
     assert shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 1
     assert len(found["top_own"]) <= 10 and found["top_own"][0]["samples"] >= found["top_own"][-1]["samples"]
     assert profile_run["settings"]["variants"] == ["saga"]
+    assert found["slow_commits"]["count"] >= 0
+
+
+def test_slow_commits_come_from_faust_timer_warnings():
+    log = ("[2026-11-29 06:57:20,449] [1] [WARNING] Timer commit is overlapping (interval=0.1 runtime=5.0) \n"
+           "[2026-11-29 06:57:21,397] [1] [WARNING] Timer livelock is overlapping (interval=0.25 runtime=0.8) \n"
+           "[2026-11-29 06:57:23,415] [1] [WARNING] Timer commit is overlapping (interval=0.1 runtime=1.0) \n")
+    assert slow_commits(log) == {"count": 2, "seconds": 6.0, "median_s": 3.0, "max_s": 5.0}
+    assert slow_commits("") == {"count": 0}

@@ -6,7 +6,8 @@ from click.testing import CliRunner
 from pipeline.bench import report
 from pipeline.cli import main
 
-README = "# project\n\nintro\n\n## Benchmarks\n\n<!-- benchmarks:start -->\nold figures\n<!-- benchmarks:end -->\n\n## After\n"
+README = ("# project\n\nintro\n\n## Benchmarks\n\n<!-- benchmarks:start -->\nold figures\n"
+          "<!-- benchmarks:end -->\n\n## After\n")
 
 
 def test_report_writes_the_section_and_the_chart(throughput_run, latency_run, state_run, profile_run,
