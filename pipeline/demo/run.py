@@ -215,10 +215,12 @@ class Demo:
         stock = await api.inventory(skus)
         money = await api.balances(users)
         per_user = Counter(order.userId for order in confirmed)
-        inventory = [{"sku": sku, **(stock[sku] or dict.fromkeys(("available", "reserved", "sold"), "?")),
+        inventory = [{"sku": sku, **(stock[sku] if isinstance(stock[sku], dict)
+                                     else dict.fromkeys(("available", "reserved", "sold"), stock[sku] or "404")),
                       "stocked": self.options.stock} for sku in skus]
-        balances = [{"userId": user, "balance": money[user] if money[user] is not None else "?",
-                     "deposited": self.options.deposit, "confirmed orders": per_user[user]} for user in users]
+        balances = [{"userId": user, "balance": "404" if money[user] is None else money[user],
+                     "deposited": self.options.deposit,
+                     "confirmed orders": per_user[user]} for user in users]
         return inventory, balances
 
     def summarize(self, orders: list[OrderPlaced], generator: OrderGenerator, outcomes: Outcomes, started: float,

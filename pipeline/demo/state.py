@@ -53,23 +53,25 @@ class WorkerApi:
     async def __aexit__(self, *exc_info) -> None:
         await self.session.close()
 
-    async def get(self, path: str) -> dict | None:
-        """The JSON answer, or None while the key is unknown or the worker cannot answer yet."""
+    async def get(self, path: str) -> dict | str | None:
+        """The JSON answer; None for 404 (not there yet); else what went wrong ("HTTP 500", ...)."""
         async with self.limit:
             try:
                 async with self.session.get(f"{self.url}{path}") as answer:
-                    return await answer.json() if answer.status == 200 else None
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                return None
+                    if answer.status == 200:
+                        return await answer.json()
+                    return None if answer.status == 404 else f"HTTP {answer.status}"
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                return f"no answer ({type(exc).__name__})"
 
-    async def inventory(self, skus: list[str]) -> dict[str, dict | None]:
+    async def inventory(self, skus: list[str]) -> dict[str, dict | str | None]:
         answers = await asyncio.gather(*(self.get(f"/inventory/{sku}") for sku in skus))
-        return {sku: None if a is None else {k: a[k] for k in ("available", "reserved", "sold")}
+        return {sku: {k: a[k] for k in ("available", "reserved", "sold")} if isinstance(a, dict) else a
                 for sku, a in zip(skus, answers)}
 
-    async def balances(self, users: list[str]) -> dict[str, Decimal | None]:
+    async def balances(self, users: list[str]) -> dict[str, Decimal | str | None]:
         answers = await asyncio.gather(*(self.get(f"/balances/{user}") for user in users))
-        return {user: None if a is None else Decimal(a["balance"]) for user, a in zip(users, answers)}
+        return {user: Decimal(a["balance"]) if isinstance(a, dict) else a for user, a in zip(users, answers)}
 
     async def differences(self, expected: Expected) -> dict[str, tuple[object, object]]:
         """key -> (expected, actual) for every sku and user whose state is not (yet) the expected one."""

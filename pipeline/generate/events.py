@@ -99,6 +99,7 @@ class OrderGenerator:
         self.user_weights = _skewed(self.rng, users, 0.3)
         #: how many orders of each kind were generated: v1, v2, promo, oversized, luxury, invalid
         self.kinds: Counter[str] = Counter()
+        self.numbered = 0  # orders numbered so far by :meth:`orders`
 
     def _price(self) -> Decimal:
         return Decimal(f"{min(max(self.rng.lognormvariate(3.0, 0.8), 0.99), 999.99):.2f}")
@@ -153,7 +154,7 @@ class OrderGenerator:
     def orders(self, count: int, occurred_at: datetime | None = None) -> list[OrderPlaced]:
         """The next ``count`` orders, numbered on from the last one."""
         moment = occurred_at or now()
-        first = self.kinds["v1"] + self.kinds["v2"] + 1
+        first, self.numbered = self.numbered + 1, self.numbered + count
         return [self.order(n, moment) for n in range(first, first + count)]
 
 
