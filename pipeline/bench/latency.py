@@ -58,7 +58,7 @@ def measure(settings: Settings, console: Console, rate: int, options: Options, s
     worker = start_worker(settings, scratch / f"worker-{rate}")
     watcher = None
     try:
-        seeded_s = wait_processed(settings, worker, console, ("stock", "deposits"), timeout=600)
+        seeded_s, unseeded = wait_processed(settings, worker, console, ("stock", "deposits"), timeout=600)
         watcher = OutputWatcher(settings, SAGA_OUTPUT).start()
         sent_rate = workload.send(settings, "orders", load.orders, console, rate=rate)
         drain_until = time.monotonic() + options.drain
@@ -79,7 +79,7 @@ def measure(settings: Settings, console: Console, rate: int, options: Options, s
     figures = {f"p{q}_ms": percentile(latencies, q) for q in PERCENTILES}
     received = [ms for ms in latencies if not math.isinf(ms)]
     return {"rate": rate, "sent": count, "sent_per_s": round(sent_rate), "received": len(received),
-            "complete": complete, "seeded_s": round(seeded_s, 1), "peak_rss_mib": round(worker.peak_rss / 2**20),
+            "complete": complete, "seeded_s": round(seeded_s, 1), "seed_records_left": unseeded, "peak_rss_mib": round(worker.peak_rss / 2**20),
             **figures, "max_ms": max(received) if complete else None, "min_ms": min(received, default=None)}
 
 
@@ -105,17 +105,26 @@ def _ms(value: float | None, drain: float) -> str:
     return f"> {drain:.0f} s" if value is None else f"{value:,.0f} ms"
 
 
+COLUMNS = ("orders/s", "sent at", "outcomes", *(f"p{q}" for q in PERCENTILES), "max")
+
+
+def rows(record: dict) -> list[list[str]]:
+    """One row of cells per rate (see :data:`COLUMNS`), for the table and the README."""
+    drain = record["settings"]["drain"]
+    return [[f"{row['rate']:,}", f"{row['sent_per_s']:,}/s", f"{row['received']:,} / {row['sent']:,}",
+             *(_ms(row[f"p{q}_ms"], drain) for q in PERCENTILES), _ms(row["max_ms"], drain)]
+            for row in record["results"]["rates"]]
+
+
 def table(record: dict) -> Table:
     options = record["settings"]
     out = Table(title=f"Latency: occurredAt -> outcome read (read_committed), {options['duration']:.0f} s per rate",
                 caption=f"one saga worker, commit interval {options['commit_interval']} s; "
                         f"'> {options['drain']:.0f} s': no outcome yet that long after the last send")
-    for column in ("orders/s", "sent at", "outcomes", *(f"p{q}" for q in PERCENTILES), "max"):
+    for column in COLUMNS:
         out.add_column(column, justify="right")
-    for row in record["results"]["rates"]:
-        out.add_row(f"{row['rate']:,}", f"{row['sent_per_s']:,}/s", f"{row['received']:,} / {row['sent']:,}",
-                    *(_ms(row[f"p{q}_ms"], options["drain"]) for q in PERCENTILES),
-                    _ms(row["max_ms"], options["drain"]))
+    for cells in rows(record):
+        out.add_row(*cells)
     return out
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from pipeline.bench import goals, profile, results
+from pipeline.bench import goals, latency, profile, results, state
 
 BENCHMARKS = ("throughput", "latency", "state", "profile")
 README = results.RESULTS_DIR.parents[1] / "README.md"
@@ -30,10 +30,6 @@ def load(results_dir: Path) -> dict[str, dict]:
         if record is not None:
             found[name] = record
     return found
-
-
-def _ms(value: float | None, drain: float) -> str:
-    return f"> {drain:,.0f} s" if value is None else f"{value:,.0f} ms"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -72,27 +68,18 @@ def throughput_section(record: dict) -> list[str]:
 
 
 def latency_section(record: dict) -> list[str]:
-    s, r = record["settings"], record["results"]
+    s = record["settings"]
     command = (f"orderflow bench latency --rates {','.join(map(str, s['rates']))} --duration {s['duration']:g} "
                f"--drain {s['drain']:g}")
-    rows = [[f"{row['rate']:,}", f"{row['sent_per_s']:,}", f"{row['received']:,} / {row['sent']:,}",
-             *(_ms(row[f"p{q}_ms"], s["drain"]) for q in (50, 95, 99)), _ms(row["max_ms"], s["drain"])]
-            for row in r["rates"]]
     return [f"### Latency: occurredAt -> outcome read, {s['duration']:g} s per rate", "",
             f"`{command}` ({record['file']}). One worker on fresh state; \"> {s['drain']:g} s\": orders still "
             "without an outcome that long after the last send.", "",
-            *_table(["orders/s", "sent/s", "outcomes", "p50", "p95", "p99", "max"], rows), ""]
+            *_table(list(latency.COLUMNS), latency.rows(record)), ""]
 
 
 def state_section(record: dict) -> list[str]:
     r = record["results"]
-    rows = [["seeding (StockReplenished processed)", f"{r['seed_s']:,.1f} s ({r['seed_keys_per_s']:,} skus/s)"],
-            ["worker RSS, all skus in", f"{r['rss_mib']:,.0f} MiB"],
-            ["data dir on disk", f"{r['data_dir_mib']:,.1f} MiB"],
-            ["start -> first processed order, local state kept", f"{r['restart_warm_s']:.1f} s"],
-            ["start -> first processed order, local state deleted", f"{r['restart_cold_s']:.1f} s"],
-            ["changelog restore", f"{r['restored_keys']:,} keys in {r['restore_s']:.1f} s"
-             + (f" ({r['restore_keys_per_s']:,} keys/s)" if r["restore_keys_per_s"] else "")]]
+    rows = [list(row) for row in state.rows(r)]
     return [f"### State: {r['skus']:,} skus", "", f"`orderflow bench state --skus {r['skus']}` ({record['file']}).",
             "", *_table(["", ""], rows), ""]
 

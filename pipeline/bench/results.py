@@ -17,11 +17,12 @@ from pathlib import Path
 import click
 import psutil
 
+from pipeline.bench.quix_env import QUIX_VERSION
 from pipeline.stack import manifest
 
 #: bench/results/ of the source tree (the README's figures come from there)
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "bench" / "results"
-PACKAGES = ("orderflow", "faust-streaming", "aiokafka", "confluent-kafka", "fastavro", "rocksdict", "quixstreams")
+PACKAGES = ("orderflow", "faust-streaming", "aiokafka", "confluent-kafka", "fastavro", "rocksdict")
 
 results_option = click.option(
     "--results-dir", type=click.Path(path_type=Path), default=RESULTS_DIR, show_default=True,
@@ -59,7 +60,7 @@ def machine() -> dict:
     components = manifest.load()
     versions = {name: _version(name) for name in PACKAGES}
     versions.update(python=platform.python_version(), kafka=components["kafka"].version,
-                    apicurio=components["apicurio"].version)
+                    apicurio=components["apicurio"].version, quixstreams=f"{QUIX_VERSION} (own venv)")
     return {
         "cores": os.cpu_count(),
         "cpu": _cpu_model(),

@@ -72,7 +72,7 @@ class Options:
     commit_interval: float = 0.1
     quix_guarantee: str = "exactly-once"
     #: seconds without a new output before a run is declared stuck
-    stall: float = 180.0
+    stall: float = 600.0
     #: seconds after which a run stops and counts as incomplete (its rate: outcomes so far / time)
     run_timeout: float = 1800.0
     seed: int = 42

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def test_state_figures(state_run):
     found = state_run["results"]
-    assert found["skus"] == 2_000
+    assert found["skus"] == found["skus_in"] == 2_000 and found["seed_complete"]
     assert found["rss_mib"] > 0 and found["data_dir_mib"] > 0
     assert found["seed_s"] > 0 and found["seed_keys_per_s"] > 0
     assert found["restart_warm_s"] > 0 and found["restart_cold_s"] > 0
