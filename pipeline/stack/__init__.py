@@ -6,11 +6,9 @@ Maven Central, pinned by ``manifest.json``. The ports a stack was started with a
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,6 +20,7 @@ from pipeline.settings import Settings
 from pipeline.stack import download, manifest
 from pipeline.stack.errors import StackError
 from pipeline.stack.kafka import Kafka
+from pipeline.stack.locks import locked
 from pipeline.stack.ports import free_ports, require_free
 from pipeline.stack.registry import Registry
 
@@ -117,20 +116,12 @@ class Stack:
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / STATE_FILE).write_text(json.dumps({"ports": asdict(self.ports)}, indent=1) + "\n")
 
-    @contextmanager
-    def _locked(self):
-        """One ``up``/``down`` at a time per stack dir, so two callers never start two brokers."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with (self.dir / ".lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
-
     def up(self) -> list[str]:
         """Start what is not running, wait until both answer, and (re)set BACKWARD compatibility.
 
         Returns the names of the JVMs it started (empty when the stack was already up).
         """
-        with self._locked():
+        with locked(self.dir):  # one up/down at a time per stack dir
             saved = self._saved_ports()
             running = self.kafka.process.pid or self.registry.process.pid
             if running and saved and saved != asdict(self.ports):
@@ -147,13 +138,15 @@ class Stack:
                              self.registry.process.log_file)
             needed = [c for c, start in ((self.kafka.component, start_kafka),
                                          (self.registry.component, start_registry)) if start]
-            fetched = download.ensure(*needed, console=self.console)
+            with locked(manifest.cache_root()):  # stacks starting together share the cache
+                fetched = download.ensure(*needed, console=self.console)
+                if start_registry:
+                    self.registry.unpack(refetched=bool(fetched[self.registry.component.name]))
             self._save()
             if start_kafka:
                 self.kafka.start(self.java, self.kafka_heap)
             self.kafka.wait_ready(KAFKA_READY_TIMEOUT)
             if start_registry:
-                self.registry.unpack(refetched=bool(fetched[self.registry.component.name]))
                 self.registry.start(self.java, self.registry_heap, self.kafka.listener)
             self.registry.wait_ready(REGISTRY_READY_TIMEOUT)
             self.registry.set_backward()
@@ -163,7 +156,7 @@ class Stack:
         """Stop the registry, then Kafka (it stores the registry's data); ``purge`` deletes the data."""
         if not self.dir.exists():
             return
-        with self._locked():
+        with locked(self.dir):  # one up/down at a time per stack dir
             self.registry.process.stop()
             self.kafka.process.stop()
             if purge:

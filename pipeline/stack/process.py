@@ -32,6 +32,9 @@ class JavaProcess:
 
     def process(self) -> psutil.Process | None:
         """The live process, or None when it is not running (a zombie counts as stopped)."""
+        if self._popen is not None and self._popen.poll() is None:
+            # Our own child: while the JVM launcher execs, /proc briefly shows an empty cmdline.
+            return psutil.Process(self._popen.pid)
         try:
             proc = psutil.Process(int(self.pid_file.read_text()))
             if proc.status() != psutil.STATUS_ZOMBIE and self.marker in proc.cmdline():
@@ -69,10 +72,11 @@ class JavaProcess:
 
     def check_alive(self) -> None:
         """Raise a one-line error pointing at the log when the JVM already exited."""
+        code = self._popen.poll() if self._popen is not None else None
+        if code is not None:
+            raise StackError(f"{self.name} exited at start with code {code}; see {self.log_file}")
         if self.process() is None:
-            code = self._popen.poll() if self._popen else None
-            how = f" with code {code}" if code is not None else ""
-            raise StackError(f"{self.name} exited at start{how}; see {self.log_file}")
+            raise StackError(f"{self.name} stopped while starting; see {self.log_file}")
 
     def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL. True if something was stopped."""

@@ -43,8 +43,10 @@ class Registry:
         if stamp.exists() and not refetched:
             return
         shutil.rmtree(self.app_dir, ignore_errors=True)
+        # The "data" filter (no absolute paths, links out of the tree...) exists from Python 3.11.4.
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
         with tarfile.open(archive) as tar:
-            tar.extractall(self.app_dir, filter="data")
+            tar.extractall(self.app_dir, **safe)
         stamp.touch()
 
     def _runner(self) -> Path:
@@ -66,7 +68,7 @@ class Registry:
             "QUARKUS_MANAGEMENT_PORT": str(self.management_port),
         }
         self.process.start(java, [f"-Xmx{heap}", "-Djava.awt.headless=true"],
-                           ["-jar", str(runner)], env, runner.parent)
+                           ["-jar", str(runner)], env, self.dir)
 
     def wait_ready(self, timeout: float) -> None:
         wait_until(self._answers, self.process, f"registry on port {self.port}", timeout)
