@@ -10,8 +10,9 @@ from rich.table import Table
 class Goal:
     """``value`` must be at least (``at_least``) or at most ``target``; None means not measured.
 
-    ``beyond``: the true value is past ``value``, which is only the bound the
-    benchmark could see (e.g. a latency longer than the time it waited).
+    ``beyond``: the true value is past ``value`` on the wrong side (above it for
+    an "at most" goal, below it for an "at least" one): ``value`` is only the
+    bound the benchmark could see, e.g. a latency longer than the time it waited.
     """
 
     name: str
@@ -25,17 +26,20 @@ class Goal:
     def met(self) -> bool | None:
         if self.value is None:
             return None
-        if self.beyond and (self.value >= self.target) != self.at_least:
-            return None  # a bound on the wrong side of the target says nothing
-        return self.value >= self.target if self.at_least else self.value <= self.target
+        within = self.value >= self.target if self.at_least else self.value <= self.target
+        if self.beyond:
+            return None if within else False  # a bound within the target says nothing of the true value
+        return within
 
     def as_dict(self) -> dict:
         return {**asdict(self), "met": self.met}
 
 
-def _figure(value: float | None, unit: str) -> str:
+def figure(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
+    if abs(value) < 1:
+        return f"{value:.3g}{unit}"
     return f"{value:,.2f}{unit}" if abs(value) < 100 else f"{value:,.0f}{unit}"
 
 
@@ -46,9 +50,9 @@ def table(goals: list[Goal]) -> Table:
         out.add_column(column, justify="left" if column == "goal" else "right")
     for goal in goals:
         verdict = {True: "[green]met[/]", False: "[red]not met[/]", None: "[yellow]not measured[/]"}[goal.met]
-        measured = _figure(goal.value, goal.unit)
+        measured = figure(goal.value, goal.unit)
         out.add_row(goal.name, f"{'<' if goal.at_least else '>'} {measured}" if goal.beyond else measured,
-                    f"{'>=' if goal.at_least else '<='} {_figure(goal.target, goal.unit)}", verdict)
+                    f"{'>=' if goal.at_least else '<='} {figure(goal.target, goal.unit)}", verdict)
     return out
 
 

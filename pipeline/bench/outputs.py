@@ -35,6 +35,8 @@ class OutputWatcher(threading.Thread):
         self.read_at: dict[bytes, float] = {}
         #: key -> the value first read with it
         self.values: dict[bytes, bytes] = {}
+        #: every message read, so that duplicates (messages - distinct keys) show
+        self.messages = 0
         self.last_new = time.monotonic()
         self._stop_event = threading.Event()
         self._ready = threading.Event()
@@ -56,6 +58,7 @@ class OutputWatcher(threading.Thread):
                 for message in consumer.consume(1000, timeout=0.1):
                     if message.error() is not None:
                         continue
+                    self.messages += 1
                     key = message.key()
                     if key not in self.read_at:
                         self.read_at[key] = time.time()

@@ -57,14 +57,16 @@ def throughput_section(record: dict) -> list[str]:
         label = v["label"] + ("" if all(run["complete"] for run in v["runs"]) else
                               f" (incomplete: stopped after {s['run_timeout']:,.0f} s)")
         rows.append([label, v["guarantee"], f"{v['best']:,.0f}", f"{v['median']:,.0f}",
-                     f"{last.get('CONFIRMED', 0) / max(1, sum(last.values())):.0%}"])
-    rows += [[f"**{name}**", "", f"{ratio['best']:.2f}x", f"{ratio['median']:.2f}x", ""]
+                     f"{last.get('CONFIRMED', 0) / max(1, sum(last.values())):.0%}",
+                     f"{sum(run['duplicates'] for run in v['runs']):,}"])
+    rows += [[f"**{name}**", "", goals.figure(ratio["best"], "x"), goals.figure(ratio["median"], "x"), "", ""]
              for name, ratio in r["ratios"].items()]
     return [f"### Throughput: {s['workload']['orders']:,} orders, best and median of {s['repeat']}", "",
             f"`{command}` ({record['file']}). Each contender reads the same pre-produced orders with its own "
             f"consumer group and writes its own output topic (acks=all, commit every {s['commit_interval']} s); "
             "a rate is orders / (process start -> last outcome read by a `read_committed` consumer).", "",
-            *_table(["contender", "guarantee", "best orders/s", "median orders/s", "confirmed"], rows), ""]
+            *_table(["contender", "guarantee", "best orders/s", "median orders/s", "confirmed",
+                     "duplicate outcomes"], rows), ""]
 
 
 def latency_section(record: dict) -> list[str]:
@@ -99,8 +101,10 @@ def goals_section(found: dict[str, dict]) -> list[str]:
     rows = []
     for record in found.values():
         for goal in goals.from_records(record["results"].get("goals", [])):
-            value = "-" if goal.value is None else f"{'>' if goal.beyond else ''}{goal.value:,.2f}{goal.unit}"
-            target = f"{'>=' if goal.at_least else '<='} {goal.target:,.2f}{goal.unit}"
+            value = goals.figure(goal.value, goal.unit)
+            if goal.beyond and goal.value is not None:
+                value = f"{'<' if goal.at_least else '>'} {value}"
+            target = f"{'>=' if goal.at_least else '<='} {goals.figure(goal.target, goal.unit)}"
             rows.append([goal.name, value, target, {True: "met", False: "**not met**", None: "not measured"}[goal.met]])
     return ["### Goals", "", *_table(["goal", "measured", "target", ""], rows), ""]
 
@@ -131,15 +135,19 @@ def chart(found: dict[str, dict], path: Path) -> bool:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     if "throughput" in found:
         variants = list(found["throughput"]["results"]["variants"].values())
         names = [v["label"] for v in variants]
-        left.barh(names, [v["best"] for v in variants], color="#4878a8", label="best")
+        bars = left.barh(names, [v["best"] for v in variants], color="#4878a8", label="best")
+        left.bar_label(bars, [f"{v['best']:,.0f}/s" for v in variants], padding=10)
         left.scatter([v["median"] for v in variants], names, color="black", zorder=3, label="median")
         left.invert_yaxis()
-        left.set_xlabel("orders/s")
+        left.set_xscale("log")
+        left.set_xlim(right=max(v["best"] for v in variants) * 8)
+        left.set_xlabel("orders/s (log scale)")
         left.set_title(f"throughput, {found['throughput']['settings']['workload']['orders']:,} orders")
         left.legend(loc="lower right")
     if "latency" in found:
@@ -154,6 +162,9 @@ def chart(found: dict[str, dict], path: Path) -> bool:
                     bar.set_hatch("//")
         right.set_xticks([j + 1.5 * width for j in range(len(rows))], [f"{row['rate']:,}/s" for row in rows])
         right.set_yscale("log")
+        plain = FuncFormatter(lambda value, _: f"{value:,.0f}")
+        right.yaxis.set_major_formatter(plain)
+        right.yaxis.set_minor_formatter(plain)
         right.set_ylabel("ms (hatched: beyond the drain wait)")
         right.set_title("latency, occurredAt -> outcome read")
         right.legend()

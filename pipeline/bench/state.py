@@ -77,9 +77,9 @@ def measure(settings: Settings, console: Console, options: Options, data_dir: Pa
         time.sleep(2.0)  # let the last commit settle before reading memory and disk
         rss = worker.sample()
         disk = dir_size(data_dir)
-        worker.stop()
+        stops = [stop(worker)]
         warm_s, worker = restart(settings, data_dir, watcher, console)
-        worker.stop()
+        stops.append(stop(worker))
         shutil.rmtree(data_dir)
         cold_s, worker = restart(settings, data_dir, watcher, console)
     finally:
@@ -93,7 +93,15 @@ def measure(settings: Settings, console: Console, options: Options, data_dir: Pa
             "rss_mib": round(rss / MIB, 1), "data_dir_mib": round(disk / MIB, 1),
             "restart_warm_s": round(warm_s, 2), "restart_cold_s": round(cold_s, 2),
             "restored_keys": keys, "restore_s": round(restore_s, 2),
-            "restore_keys_per_s": round(keys / restore_s) if restore_s > 0 else None}
+            "restore_keys_per_s": round(keys / restore_s) if restore_s > 0 else None,
+            "stops": stops}
+
+
+def stop(worker: BenchProcess) -> dict:
+    """Stop ``worker``; its exit code (0: clean, so its local state is kept) and how long it took."""
+    started = time.monotonic()
+    code = worker.stop()
+    return {"exit_code": code, "seconds": round(time.monotonic() - started, 1)}
 
 
 def run(settings: Settings, console: Console, options: Options) -> dict:

@@ -52,7 +52,7 @@ from pipeline.serde import SchemaRegistry, schemas
 from pipeline.settings import Settings
 from pipeline.stack.ports import free_ports
 
-#: variant -> (label, processing guarantee)
+#: variant -> (label, processing guarantee; Quix's is ``--quix-guarantee``)
 VARIANTS = {
     "aiokafka": ("(a) aiokafka loop", "auto-commit"),
     "aiokafka-tx": ("(b) aiokafka + transactions", "exactly-once"),
@@ -89,6 +89,8 @@ class Run:
     outcomes: dict[str, int]
     #: False when the run hit ``run_timeout`` before every order had its outcome
     complete: bool = True
+    #: outcomes read beyond the first one of their order (0 under exactly-once)
+    duplicates: int = 0
 
 
 #: called with the worker process of a saga run once it is started; returns a stop callback
@@ -163,7 +165,8 @@ class Bench:
         seconds = (watcher.last_read() if complete else stopped) - process.started
         run = Run(variant, watcher.count / seconds, seconds,
                   watcher.first_read() - process.started if watcher.count else seconds,
-                  process.peak_rss / 2**20, dict(watcher.outcomes(self.registry)), complete)
+                  process.peak_rss / 2**20, dict(watcher.outcomes(self.registry)), complete,
+                  watcher.messages - watcher.count)
         if variant != "saga":
             self.forget(group)
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -185,7 +188,8 @@ def summarize(runs: list[Run], options: Options) -> dict:
         mine = [run for run in runs if run.variant == variant]
         rates = [run.rate for run in mine]
         variants[variant] = {
-            "label": VARIANTS[variant][0], "guarantee": VARIANTS[variant][1],
+            "label": VARIANTS[variant][0],
+            "guarantee": options.quix_guarantee if variant == "quix" else VARIANTS[variant][1],
             "best": max(rates), "median": statistics.median(rates), "rates": rates,
             "runs": [asdict(run) for run in mine],
         }
@@ -212,16 +216,18 @@ def table(summary: dict, options: Options, settings: dict) -> Table:
                 caption=f"commit interval {options.commit_interval} s, acks=all, {settings['partitions']} partitions; "
                         "rate = orders / (process start -> last outcome read read_committed)")
     for column in ("contender", "guarantee", "best orders/s", "median orders/s", "first output", "peak RSS",
-                   "confirmed"):
+                   "confirmed", "duplicates"):
         out.add_column(column, justify="left" if column in ("contender", "guarantee") else "right")
     for variant in summary["variants"].values():
         last = variant["runs"][-1]
         confirmed = last["outcomes"].get("CONFIRMED", 0) / max(1, sum(last["outcomes"].values()))
         label = variant["label"] + ("" if all(r["complete"] for r in variant["runs"]) else " [red](incomplete)[/]")
         out.add_row(label, variant["guarantee"], f"{variant['best']:,.0f}", f"{variant['median']:,.0f}",
-                    f"{last['first_output_s']:.1f} s", f"{last['peak_rss_mib']:.0f} MiB", f"{confirmed:.0%}")
+                    f"{last['first_output_s']:.1f} s", f"{last['peak_rss_mib']:.0f} MiB", f"{confirmed:.0%}",
+                    f"{sum(run['duplicates'] for run in variant['runs']):,}")
     for name, ratio in summary["ratios"].items():
-        out.add_row(f"ratio {name}", "", f"{ratio['best']:.2f}x", f"{ratio['median']:.2f}x", "", "", "",
+        out.add_row(f"ratio {name}", "", goals.figure(ratio["best"], "x"), goals.figure(ratio["median"], "x"),
+                    "", "", "", "",
                     style="bold")
     return out
 

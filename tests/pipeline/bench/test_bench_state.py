@@ -10,6 +10,7 @@ def test_state_figures(state_run):
     assert found["restart_warm_s"] > 0 and found["restart_cold_s"] > 0
     assert found["restored_keys"] == 2_000 + 10 + 1
     assert found["restore_s"] == round(found["restart_cold_s"] - found["restart_warm_s"], 2)
+    assert [stop["exit_code"] for stop in found["stops"]] == [0, 0]  # clean stops keep the local state
 
 
 def test_state_goals(state_run):

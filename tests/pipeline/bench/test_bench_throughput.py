@@ -21,7 +21,9 @@ def test_machine_versions_and_settings_are_recorded(throughput_run):
 def test_each_contender_emits_one_outcome_per_order(throughput_run, variant):
     figures = throughput_run["results"]["variants"][variant]
     (run,) = figures["runs"]
-    assert sum(run["outcomes"].values()) == ORDERS
+    assert sum(run["outcomes"].values()) == ORDERS and run["complete"]
+    if figures["guarantee"].startswith("exactly"):
+        assert run["duplicates"] == 0
     assert run["rate"] > 0 and run["seconds"] >= run["first_output_s"] > 0
     assert figures["best"] == figures["median"] == run["rate"]
     assert run["peak_rss_mib"] > 0
