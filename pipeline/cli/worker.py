@@ -22,7 +22,11 @@ def command(loglevel: str, web_port: int | None) -> None:
     app = agents.app
     if web_port is not None:
         app.conf.web_port = web_port
-    ensure_topics(settings, [t.get_topic_name() for t in topics.ALL])
+    # Every topic exists before the worker starts: Faust creates changelogs
+    # only after its producer has read the cluster's metadata, and a table
+    # whose changelog it has not seen fails with PartitionsMismatch.
+    changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+    ensure_topics(settings, [t.get_topic_name() for t in topics.ALL] + changelogs, compacted=changelogs)
     guard = LocalStateGuard(app.conf.tabledir)
     guard.acquire()
     worker = faust.Worker(app, loglevel=loglevel)
