@@ -61,6 +61,10 @@ class Registry:
         env = {
             "APICURIO_STORAGE_KIND": "kafkasql",
             "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS": bootstrap_servers,
+            # Confluent ids are content ids (one id per distinct schema, whatever the subject); the
+            # legacy mode would hand out global ids (one per version). Pinned so register, the wire
+            # format and GET /schemas/ids/{id} always agree.
+            "APICURIO_CCOMPAT_LEGACY_ID_MODE_ENABLED": "false",
             "QUARKUS_HTTP_HOST": HOST,
             "QUARKUS_HTTP_PORT": str(self.port),
             # Quarkus' management interface defaults to 9000, a port many tools use.

@@ -33,6 +33,14 @@ def test_registered_schema_is_fetched_back_by_id(client):
     assert (latest.schema_id, latest.version) == (schema_id, 1)
 
 
+def test_one_schema_has_one_id_across_subjects(client):
+    """Confluent semantics: the id names the schema text, so the wire format does not depend on the subject."""
+    schema = record({"name": f"f{uuid.uuid4().hex[:8]}", "type": "long", "default": 0})
+    first = client.register_schema(f"probe-{uuid.uuid4().hex[:8]}-value", schema)
+    second = client.register_schema(f"probe-{uuid.uuid4().hex[:8]}-value", schema)
+    assert first == second
+
+
 def test_backward_incompatible_schema_is_refused(client):
     subject = f"probe-{uuid.uuid4().hex[:8]}-value"
     client.register_schema(subject, record())
