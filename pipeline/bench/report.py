@@ -42,8 +42,9 @@ def machine_line(record: dict) -> str:
     v = m["versions"]
     return (f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']:.0f} GiB, {m['os']}, load average "
             f"{m['load_average'][0]:.1f} at the start; Python {v['python']}, faust-streaming {v['faust-streaming']}, "
-            f"aiokafka {v['aiokafka']}, confluent-kafka {v['confluent-kafka']}, Kafka {v['kafka']} (one broker, "
-            f"KRaft) and Apicurio {v['apicurio']} on the same machine; commit {m['commit']}")
+            f"aiokafka {v['aiokafka']}, confluent-kafka {v['confluent-kafka']}, Quix Streams {v.get('quixstreams', '-')}, "
+            f"Kafka {v['kafka']} (one broker, KRaft) and Apicurio {v['apicurio']} on the same machine; "
+            f"commit {m['commit']}")
 
 
 def throughput_section(record: dict) -> list[str]:
@@ -64,7 +65,10 @@ def throughput_section(record: dict) -> list[str]:
     return [f"### Throughput: {s['workload']['orders']:,} orders, best and median of {s['repeat']}", "",
             f"`{command}` ({record['file']}). Each contender reads the same pre-produced orders with its own "
             f"consumer group and writes its own output topic (acks=all, commit every {s['commit_interval']} s); "
-            "a rate is orders / (process start -> last outcome read by a `read_committed` consumer).", "",
+            "a rate is orders / (process start -> last outcome read by a `read_committed` consumer). "
+            f"The saga also processes the seed events ({s['workload']['skus']:,} stock, {s['workload']['users']:,} "
+            "deposits), Quix the stock ones; Quix does the inventory half of the saga only (per-sku reservations "
+            "in its state, no payments, no compensation).", "",
             *_table(["contender", "guarantee", "best orders/s", "median orders/s", "confirmed",
                      "duplicate outcomes"], rows), ""]
 
@@ -116,7 +120,9 @@ SECTIONS = {"throughput": throughput_section, "latency": latency_section, "state
 def markdown(found: dict[str, dict], chart: str | None) -> str:
     first = next(iter(found.values()))
     lines = [START, "", "Made by `orderflow bench report` from the newest run files (copies in "
-             "`bench/results/readme/`); `make bench` runs everything again.", "",
+             "`bench/results/readme/`). Each section names the command and the run file behind it, and its sizes "
+             "are those of that command; `make bench` runs all of them again at their full default sizes. The "
+             "machine is shared, so expect noise: compare figures of one run file, not across files.", "",
              f"Machine: {machine_line(first)}.", ""]
     for name, section in SECTIONS.items():
         if name in found:
