@@ -4,7 +4,8 @@ The saga's topic names are fixed (``orders``, ``orderflow-*``, ``order-outcomes`
 so a run with fresh saga state needs those topics deleted, not renamed. That is
 why a benchmark runs on a private stack of its own by default (started on free
 ports in the cache directory, purged afterwards); ``--stack env`` runs it on
-the cluster of ``KAFKA_BOOTSTRAP_SERVERS`` instead, whose saga topics it deletes.
+the cluster of ``KAFKA_BOOTSTRAP_SERVERS`` instead, whose saga topics it
+deletes before each run and empties again at the end.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ SAGA_OUTPUT = "order-outcomes"
 stack_option = click.option(
     "--stack", "stack_mode", type=click.Choice(["private", "env"]), default="private", show_default=True,
     help="'private': start a stack of its own on free ports and purge it afterwards; "
-         "'env': use KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL (its saga topics are deleted!).")
+         "'env': use KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL (its saga topics and their data are deleted!).")
 
 
 @contextmanager
@@ -48,7 +49,11 @@ def bench_cluster(mode: str, console: Console) -> Iterator[Settings]:
     """
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if mode == "env":
-        yield Settings.from_env()
+        settings = Settings.from_env()
+        try:
+            yield settings
+        finally:
+            reset_saga(settings, inputs=True)  # leave no benchmark orders or state behind
         return
     stack = Stack.on_free_ports(STACK_DIR, console=console)
     try:

@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from pipeline.bench import latency, profile, results, state, throughput
+from pipeline.bench.cluster import reset_saga
 from pipeline.settings import Settings
 
 ORDERS, USERS, SKUS = 500, 100, 50
@@ -27,6 +28,8 @@ def console():
 
 
 def saved(name: str, record: dict, directory) -> dict:
+    """The run file of ``record``, read back; the saga topics are emptied for the tests that follow."""
+    reset_saga(Settings.from_env(), inputs=True)
     path = results.save(name, record["settings"], record["results"], directory)
     return json.loads(path.read_text())
 
