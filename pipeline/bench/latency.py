@@ -79,7 +79,8 @@ def measure(settings: Settings, console: Console, rate: int, options: Options, s
     figures = {f"p{q}_ms": percentile(latencies, q) for q in PERCENTILES}
     received = [ms for ms in latencies if not math.isinf(ms)]
     return {"rate": rate, "sent": count, "sent_per_s": round(sent_rate), "received": len(received),
-            "complete": complete, "seeded_s": round(seeded_s, 1), "seed_records_left": unseeded, "peak_rss_mib": round(worker.peak_rss / 2**20),
+            "complete": complete, "seeded_s": round(seeded_s, 1), "seed_records_left": unseeded,
+            "peak_rss_mib": round(worker.peak_rss / 2**20),
             **figures, "max_ms": max(received) if complete else None, "min_ms": min(received, default=None)}
 
 

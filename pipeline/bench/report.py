@@ -42,7 +42,8 @@ def machine_line(record: dict) -> str:
     v = m["versions"]
     return (f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']:.0f} GiB, {m['os']}, load average "
             f"{m['load_average'][0]:.1f} at the start; Python {v['python']}, faust-streaming {v['faust-streaming']}, "
-            f"aiokafka {v['aiokafka']}, confluent-kafka {v['confluent-kafka']}, Quix Streams {v.get('quixstreams', '-')}, "
+            f"aiokafka {v['aiokafka']}, confluent-kafka {v['confluent-kafka']}, "
+            f"Quix Streams {v.get('quixstreams', '-')}, "
             f"Kafka {v['kafka']} (one broker, KRaft) and Apicurio {v['apicurio']} on the same machine; "
             f"commit {m['commit']}")
 
