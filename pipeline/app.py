@@ -21,13 +21,6 @@ class App(faust.App):
         super().__init__(*args, **kwargs)
         self._attachments = OrderedAttachments(self)
 
-    async def _stop_consumer(self) -> None:
-        # Commit everything processed before Faust suspends the flow to stop
-        # (see pipeline.eos.transport.Consumer.commit).
-        if self._consumer is not None and self.in_transaction and self._consumer.assignment():
-            await self._consumer.drain()
-        await super()._stop_consumer()
-
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
 
@@ -40,7 +33,6 @@ def create_app(settings: Settings) -> App:
         store="rocksdb://",
         Table="pipeline.eos.tables:TransactionalTable",
         TableManager="pipeline.eos.recovery:TableManager",
-        Stream="pipeline.eos.streams:Stream",
         datadir=str(settings.data_dir),
         processing_guarantee="exactly_once",
         # Outputs and changelog writes are attached to their source event and

@@ -12,10 +12,6 @@ faust-streaming #177, #323, #432, #502, #517):
 * attachments of one transaction are published partition by partition,
   and from the first event not yet acknowledged, so two writes of one key
   can reach the changelog out of order (:mod:`pipeline.eos.attachments`);
-* a rebalance forgets the work done since the last commit instead of
-  committing it, and streams acknowledge the events they skip during a
-  rebalance or a shutdown, so those get committed unprocessed
-  (:mod:`pipeline.eos.transport`, :mod:`pipeline.eos.streams`);
 * the local RocksDB store keeps writes of transactions that were later
   aborted, so a worker that died restores on top of them
   (:mod:`pipeline.eos.store`), and a store ahead of its changelog makes
@@ -27,8 +23,7 @@ its input offset are committed in one Kafka transaction, or not at all.
 from pipeline.eos.attachments import OrderedAttachments
 from pipeline.eos.recovery import TableManager
 from pipeline.eos.store import LocalStateGuard
-from pipeline.eos.streams import Stream
 from pipeline.eos.tables import TransactionalTable
 from pipeline.eos.transport import Transport
 
-__all__ = ["LocalStateGuard", "OrderedAttachments", "Stream", "TableManager", "TransactionalTable", "Transport"]
+__all__ = ["LocalStateGuard", "OrderedAttachments", "TableManager", "TransactionalTable", "Transport"]

@@ -67,6 +67,6 @@ class OrderedAttachments(Attachments):
         ready.sort(key=lambda entry: entry[0])
         return ready
 
-    def clear(self) -> None:
-        """Forget every attachment: their events will be processed again."""
-        self._pending.clear()
+    def discard(self, tp: TP) -> None:
+        """Forget a revoked partition's attachments: its next owner redoes them."""
+        self._pending.pop(tp, None)

@@ -24,7 +24,7 @@ def test_sigkill_in_mid_stream_loses_and_repeats_nothing(kafka_stack, registered
         assert 0 < decided_at_kill < load.orders, "the kill must land in mid-stream"
 
         restarted_at = time.monotonic()
-        worker.start().wait_ready(timeout=180)
+        worker.start().wait_ready()
         grouped = load.outcomes(kafka_stack, expected=load.orders)
         recovered_in = time.monotonic() - restarted_at
         counts = load.check(grouped, worker.url)

@@ -34,7 +34,7 @@ def test_worker_with_store_ahead_of_changelog_recovers_and_processes(kafka_stack
         assert worker.stop() == 0
 
         assert push_persisted_offsets_past_the_changelog(tmp_path / "data" / "v1" / "tables") > 0
-        worker.start().wait_ready(timeout=180)
+        worker.start().wait_ready()
         assert "rebuilding that partition from the changelog" in worker.log()
 
         load.publish_orders(kafka_stack, 150)

@@ -47,7 +47,7 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[self._log_offset:]
 
-    def wait_ready(self, timeout: float = 120.0) -> "WorkerProcess":
+    def wait_ready(self, timeout: float = 300.0) -> "WorkerProcess":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if READY_LINE in self.log():
