@@ -10,6 +10,8 @@ import os
 
 import pytest
 
+from pipeline.serde import SchemaRegistry
+from pipeline.serde.admin import register_all
 from pipeline.settings import Settings
 from pipeline.stack import Stack
 from pipeline.stack.registry import set_backward
@@ -28,19 +30,25 @@ def start_stack(stack_dir) -> Stack:
     return stack
 
 
+def registered(settings: Settings) -> Settings:
+    """Every subject with its versions, oldest first, as ``orderflow schemas register`` leaves
+    a cluster before any service produces (so ``orders-value`` holds v1, then v2)."""
+    set_backward(settings.registry_url)
+    register_all(SchemaRegistry(settings.registry_url))
+    return settings
+
+
 @pytest.fixture(scope="session")
 def kafka_stack(tmp_path_factory):
-    """Settings pointing at a live broker and registry (global compatibility BACKWARD)."""
+    """Settings pointing at a live broker and registry (BACKWARD, every schema registered)."""
     if all(os.environ.get(name) for name in STACK_ENV):
-        settings = Settings.from_env()
-        set_backward(settings.registry_url)
-        yield settings
+        yield registered(Settings.from_env())
         return
     stack = start_stack(tmp_path_factory.mktemp("stack"))
     saved = {name: os.environ.get(name) for name in STACK_ENV}
     os.environ.update(stack.env())
     try:
-        yield Settings.from_env()
+        yield registered(Settings.from_env())
     finally:
         for name, value in saved.items():
             if value is None:

@@ -3,17 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.serde import SchemaRegistry, schemas
+from pipeline.serde import SchemaRegistry
 from support.workers import WorkerProcess
 
 
 @pytest.fixture(scope="session")
 def registered(kafka_stack):
-    """``orders-value`` holds OrderPlaced v1 then v2, as in production."""
-    registry = SchemaRegistry(kafka_stack.registry_url)
-    for version in schemas.versions("OrderPlaced"):
-        registry.register("orders-value", version)
-    return registry
+    """The session's registry (every schema is registered by ``kafka_stack``)."""
+    return SchemaRegistry(kafka_stack.registry_url)
 
 
 @pytest.fixture(scope="module")
