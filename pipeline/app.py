@@ -32,7 +32,8 @@ def create_app(settings: Settings) -> App:
         broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
         store="rocksdb://",
         Table="pipeline.eos.tables:TransactionalTable",
-        TableManager="pipeline.eos.recovery:TableManager",
+        TableManager="pipeline.eos.manager:TableManager",
+        Stream="pipeline.eos.stream:Stream",
         datadir=str(settings.data_dir),
         processing_guarantee="exactly_once",
         # Outputs and changelog writes are attached to their source event and

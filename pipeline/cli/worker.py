@@ -17,7 +17,6 @@ def command(loglevel: str, web_port: int | None) -> None:
     from agents import topics
     from pipeline.admin import ensure_topics
     from pipeline.app import settings
-    from pipeline.eos import LocalStateGuard
 
     app = agents.app
     if web_port is not None:
@@ -27,12 +26,4 @@ def command(loglevel: str, web_port: int | None) -> None:
     # whose changelog it has not seen fails with PartitionsMismatch.
     changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
     ensure_topics(settings, [t.get_topic_name() for t in topics.ALL] + changelogs, compacted=changelogs)
-    guard = LocalStateGuard(app.conf.tabledir)
-    guard.acquire()
-    worker = faust.Worker(app, loglevel=loglevel)
-    try:
-        worker.execute_from_commandline()
-    except SystemExit as exit_:
-        if not exit_.code and worker.crash_reason is None:
-            guard.release()
-        raise
+    faust.Worker(app, loglevel=loglevel).execute_from_commandline()

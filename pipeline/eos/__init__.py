@@ -13,17 +13,25 @@ faust-streaming #177, #323, #432, #502, #517):
   and from the first event not yet acknowledged, so two writes of one key
   can reach the changelog out of order (:mod:`pipeline.eos.attachments`);
 * the local RocksDB store keeps writes of transactions that were later
-  aborted, so a worker that died restores on top of them
-  (:mod:`pipeline.eos.store`), and a store ahead of its changelog makes
-  recovery crash at every start (:mod:`pipeline.eos.recovery`).
+  aborted, so a worker that keeps a partition through a rebalance, or that
+  died, carries on from a state the changelog never had
+  (:mod:`pipeline.eos.buffer`), and changelog offsets are never persisted,
+  so every start restores every table from scratch
+  (:mod:`pipeline.eos.manager`);
+* a store ahead of its changelog makes recovery crash at every start
+  (:mod:`pipeline.eos.recovery`);
+* a rebalance commits offsets of events that were skipped, or whose
+  outputs were dropped, and the compiled stream iterator acknowledges
+  events behind the consumer's back (:mod:`pipeline.eos.transport`,
+  :mod:`pipeline.eos.stream`).
 
 This package closes them so that an event's table writes, its outputs and
 its input offset are committed in one Kafka transaction, or not at all.
 """
 from pipeline.eos.attachments import OrderedAttachments
-from pipeline.eos.recovery import TableManager
-from pipeline.eos.store import LocalStateGuard
+from pipeline.eos.manager import TableManager
+from pipeline.eos.stream import Stream
 from pipeline.eos.tables import TransactionalTable
 from pipeline.eos.transport import Transport
 
-__all__ = ["LocalStateGuard", "OrderedAttachments", "TableManager", "TransactionalTable", "Transport"]
+__all__ = ["OrderedAttachments", "Stream", "TableManager", "TransactionalTable", "Transport"]

@@ -8,6 +8,11 @@ receive the later write first, and a table restored from it keeps the older
 value: a reservation vanishes while its commit still arrives. Here every
 attachment gets a sequence number, and a commit publishes the attachments of
 all its partitions merged back into that order.
+
+A changelog needs only the last value a transaction gives each key, so of
+several writes of one table key in one commit only the last is published:
+a saga step rewrites an order's state, a sku's stock and its ledger a few
+times per order, and each record costs a send.
 """
 from __future__ import annotations
 
@@ -65,8 +70,24 @@ class OrderedAttachments(Attachments):
                 _, sequence, fut = queue.popleft()
                 ready.append((sequence, tp, fut))
         ready.sort(key=lambda entry: entry[0])
-        return ready
+        return self._last_write_per_changelog_key(ready)
 
-    def discard(self, tp: TP) -> None:
-        """Forget a revoked partition's attachments: its next owner redoes them."""
-        self._pending.pop(tp, None)
+    def _last_write_per_changelog_key(self, ready: list) -> list:
+        changelogs = self.app.tables.changelog_topics
+        seen: set = set()
+        kept = []
+        for entry in reversed(ready):
+            message = entry[2].message
+            topic = message.channel.get_topic_name()
+            if topic in changelogs:
+                key = (topic, message.partition, message.key)
+                if key in seen:
+                    continue
+                seen.add(key)
+            kept.append(entry)
+        kept.reverse()
+        return kept
+
+    def clear(self) -> None:
+        """Forget every attachment: their transactions were abandoned."""
+        self._pending.clear()

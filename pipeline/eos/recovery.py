@@ -13,7 +13,6 @@ import logging
 import shutil
 from typing import Any, Counter, Set
 
-from faust.tables import TableManager as _TableManager
 from faust.tables.recovery import Recovery as _Recovery
 from faust.types import TP
 
@@ -47,13 +46,3 @@ class Recovery(_Recovery):
             discard_partition(self.tables._changelogs[tp.topic], tp.partition)
             earliest = (await consumer.earliest_offsets(tp)).get(tp)
             destination[tp] = earliest - 1 if earliest is not None else -1
-
-
-class TableManager(_TableManager):
-    """Faust's table manager with :class:`Recovery`."""
-
-    @property
-    def recovery(self) -> Recovery:
-        if self._recovery is None:
-            self._recovery = Recovery(self.app, self, beacon=self.beacon, loop=self.loop)
-        return self._recovery

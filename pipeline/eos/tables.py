@@ -1,5 +1,8 @@
 """A Faust table whose changelog writes join the source event's transaction.
 
+Its local writes wait in a :class:`~pipeline.eos.buffer.BufferedStore` until
+that transaction commits.
+
 Faust sends changelog records with ``changelog_topic.send_soon``, which goes
 to the app's plain producer buffer, not to a transactional producer: under
 ``exactly_once`` a table update can be committed to the changelog while the
@@ -10,11 +13,14 @@ that event's outputs and offset (see :mod:`pipeline.eos.transport`).
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import faust
 from faust.streams import current_event
 from faust.types import CodecArg, FutureMessage
+from yarl import URL
+
+from pipeline.eos.buffer import BufferedStore
 
 
 class TransactionalTable(faust.Table):
@@ -36,6 +42,20 @@ class TransactionalTable(faust.Table):
         super().__init__(app, **kwargs)
         self.key_serializer = key_serializer or self.key_serializer
         self.value_serializer = value_serializer or self.value_serializer
+
+    def _new_store_by_url(self, url: Union[str, URL]) -> BufferedStore:
+        return BufferedStore(
+            url,
+            self.app,
+            self,
+            table_name=self.name,
+            key_type=self.key_type,
+            key_serializer=self.key_serializer,
+            value_serializer=self.value_serializer,
+            value_type=self.value_type,
+            loop=self.loop,
+            options=self.options,
+        )
 
     def send_changelog(
         self,

@@ -14,17 +14,35 @@ is published while the consumer commits that event's partition, and the
 transaction manager sends it through that partition's producer. Outputs,
 changelog writes and the offset of one source partition thus share one
 transaction.
+
+A rebalance abandons every open transaction instead of committing it. Faust
+drops the acknowledgements of revoked partitions before its last commit,
+and the events its streams skip while flow is suspended (or that belong to
+an older generation) are acknowledged unprocessed, so the offsets it would
+commit then are not the offsets of the work it publishes (upstream
+faust-streaming #502, #517). So from the revocation to the new assignment
+no commit starts, acknowledgements of such events are not recorded, and at
+the assignment the attachments, the buffered table writes and the
+acknowledgements of the old generation are dropped: the producers of the
+new assignment fence the old transactions, and the events are consumed
+again from the committed offsets.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections import defaultdict
 from contextvars import ContextVar
-from typing import Any, Awaitable, Mapping, Optional, Set
+from typing import Any, AsyncIterator, Awaitable, Mapping, Optional, Set, Tuple
 
+from aiokafka.errors import ProducerFenced
 from faust.transport.consumer import TopicPartitionGroup
 from faust.transport.consumer import TransactionManager as _TransactionManager
 from faust.transport.drivers import aiokafka as _aiokafka
-from faust.types import TP
+from faust.types import TP, Message
+from mode.utils.futures import notify
 
+log = logging.getLogger(__name__)
 #: The source partition whose attached messages are being published now.
 publishing_for: ContextVar[Optional[TP]] = ContextVar("publishing_for", default=None)
 
@@ -61,16 +79,149 @@ class TransactionManager(_TransactionManager):
             transactional_id=self.transactional_id_for(source),
         )
 
+    async def commit_each(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> dict[TP, int]:
+        """Commit the transactions of ``offsets`` concurrently; returns what committed.
+
+        Faust commits one transactional producer after the other, and reports
+        success for all of them even when one of them was fenced or missing,
+        which would apply the table writes of a transaction that never
+        committed. Each transaction here is committed on its own, and only
+        the offsets of those that did are returned.
+        """
+        by_tid: defaultdict[str, dict[TP, int]] = defaultdict(dict)
+        for tp, offset in offsets.items():
+            by_tid[self.transactional_id_for(tp)][tp] = offset
+        tids = list(by_tid)
+        results = await asyncio.gather(
+            *(self._commit_one(tid, by_tid[tid], start_new_transaction) for tid in tids),
+            return_exceptions=True,
+        )
+        committed: dict[TP, int] = {}
+        for tid, result in zip(tids, results):
+            if result is True:
+                committed.update(by_tid[tid])
+            elif isinstance(result, BaseException):
+                log.error("commit of transaction %s failed: %r", tid, result)
+                await self.app.crash(result)
+        return committed
+
+    async def _commit_one(self, tid: str, offsets: Mapping[TP, int], start_new_transaction: bool) -> bool:
+        producer = self.producer
+        if tid not in producer._transaction_producers:
+            log.warning("no producer for transaction %s: offsets %r stay uncommitted", tid, dict(offsets))
+            return False
+        try:
+            await producer.commit_transactions({tid: offsets}, self.app.conf.id, start_new_transaction)
+        except ProducerFenced:
+            # Another worker owns these partitions now: it redoes the work.
+            log.warning("transaction %s was fenced: offsets %r stay uncommitted", tid, dict(offsets))
+            return False
+        return True
+
 
 class Consumer(_aiokafka.Consumer):
     """Publishes attachments inside their source partition's transaction,
-    in the order they were written (see :mod:`pipeline.eos.attachments`).
-
-    Also drops the attachments of revoked partitions: their transaction is
-    abandoned and the partition's next owner processes those events again,
-    so publishing them later (were the partition to come back) would
-    duplicate them.
+    in the order they were written (see :mod:`pipeline.eos.attachments`),
+    applies buffered table writes once their transaction commits, and
+    abandons all uncommitted work at a rebalance.
     """
+
+    _fenced = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: tp -> (generation, offset) of the last message handed to the streams
+        self._delivered: dict[TP, Tuple[int, int]] = {}
+
+    async def getmany(self, timeout: float) -> AsyncIterator[Tuple[TP, Message]]:
+        """Faust's fetch loop, with the offsets between two messages recorded as a gap.
+
+        Under ``read_committed`` offsets skip transaction markers and aborted
+        records, and Faust counts such a gap as acknowledged. It measures the
+        gap from the last offset it *read*, which survives a rebalance, a seek
+        back and a cancelled hand-off, so a gap can swallow events never
+        processed, and even the message itself; and it drops re-fetched
+        messages below that offset. Here a gap is only what lies strictly
+        between two consecutive messages of one consumer generation, or
+        between the committed offset (where every generation, and every seek
+        back, starts reading) and its first message.
+        """
+        async for tp, message in super().getmany(timeout):
+            previous = self._delivered.get(tp)
+            if previous is not None and previous[0] == message.generation_id and message.offset > previous[1]:
+                start = previous[1] + 1
+            else:
+                # The first message of a generation, or of a seek back to the
+                # committed offset (Faust seeks while the flow is suspended):
+                # Faust would drop it as below the last offset it read.
+                start = self._committed_offset.get(tp)
+                self._read_offset[tp] = None
+            if start is not None and message.offset > start:
+                self._gap[tp].addi(start, message.offset)
+            self._delivered[tp] = (message.generation_id, message.offset)
+            yield tp, message
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        """Gaps are recorded by :meth:`getmany`."""
+
+    def _new_offset(self, tp: TP) -> Optional[int]:
+        """The offset to commit: the end of the run of acknowledged offsets
+        (gaps included) that starts *at* the committed offset.
+
+        Faust lets that run start one offset after the committed one, so an
+        event sitting at the committed offset that never reached its stream
+        is committed unprocessed.
+        """
+        acked = self._acked[tp]
+        if not acked:
+            return None
+        gaps = self._gap[tp]
+        top = max(acked)
+        for interval in gaps.overlap(0, top):
+            acked.extend(range(interval.begin, interval.end))
+        gaps.chop(0, top)
+        acked[:] = sorted(set(acked))
+        committed = self._committed_offset.get(tp)
+        if committed is not None and acked[0] > committed:
+            return None
+        run_end = 0
+        while run_end + 1 < len(acked) and acked[run_end + 1] == acked[run_end] + 1:
+            run_end += 1
+        batch = acked[: run_end + 1]
+        del acked[: run_end + 1]
+        self._acked_index[tp].difference_update(batch)
+        return batch[-1] + 1
+
+    def ack(self, message: Message) -> bool:
+        if (
+            self._fenced
+            or message.generation_id != self.app.consumer_generation_id
+            or not self.app.flow_control.is_active()
+        ):
+            # Skipped unprocessed, or processed in a transaction that is being
+            # abandoned: its offset must not be committed.
+            message.acked = True
+            self._unacked_messages.discard(message)
+            notify(self._waiting_for_ack)
+            return False
+        return super().ack(message)
+
+    async def commit(self, *args: Any, **kwargs: Any) -> bool:
+        if self._fenced:
+            return False
+        return await super().commit(*args, **kwargs)
+
+    async def _commit_offsets(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
+        assignment = self.assignment()
+        committable = {tp: offset for tp, offset in offsets.items() if tp in assignment}
+        if not committable:
+            return False
+        committed = await self.transactions.commit_each(committable, start_new_transaction)
+        if committed:
+            self.app.tables.on_commit(committed)
+            self._committed_offset.update(committed)
+            self.app.monitor.on_tp_commit(committed)
+        return bool(committed)
 
     async def _handle_attached(self, commit_offsets: Mapping[TP, int]) -> None:
         pending = []
@@ -97,9 +248,24 @@ class Consumer(_aiokafka.Consumer):
         return await thread.call_thread(thread._ensure_consumer().end_offsets, list(partitions))
 
     async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
-        for tp in revoked:
-            self.app._attachments.discard(tp)
+        self._fenced = True
+        # A commit already under way finishes, and applies its table writes.
+        await self.maybe_wait_for_commit_to_finish()
         await super().on_partitions_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Set[TP], generation_id: int = 0) -> None:
+        self._abandon_uncommitted()
+        self._fenced = False
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    def _abandon_uncommitted(self) -> None:
+        """Drop the old generation's uncommitted work; its events come again."""
+        self.app._attachments.clear()
+        self.app.tables.discard_uncommitted()
+        self._acked.clear()
+        self._acked_index.clear()
+        self._gap.clear()
+        self._delivered.clear()
 
 
 class Transport(_aiokafka.Transport):

@@ -1,0 +1,136 @@
+"""A RocksDB table store that holds writes until their transaction commits.
+
+Faust writes a table update to the local RocksDB store at once, while its
+changelog record only counts once the source partition's transaction
+commits. When that transaction is abandoned (a rebalance revokes the
+partition, the worker is fenced or dies), the store keeps a state the
+changelog never had: a worker that keeps the partition then finds the
+effects of the redelivered events "already applied" and emits nothing for
+them, and Faust's recovery resumes from an offset persisted next to those
+writes (upstream faust-streaming #323, #502, #517).
+
+Here writes go to an in-memory buffer, per source partition and in write
+order; reads see the buffer first. When a transaction commits, the writes of
+the events below its commit offsets are applied to RocksDB in one batch per
+partition, before the changelog offset is persisted, and when a rebalance
+abandons the transactions the buffer is dropped. The local store thus only
+ever holds committed state, like the changelog read with ``read_committed``.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict, deque
+from typing import Any, Iterator, Mapping, Optional
+
+import rocksdict
+from faust.stores import rocksdb
+from faust.streams import current_event
+from faust.types import TP
+
+#: A buffered deletion (a buffered write of ``None`` would read as "absent" too,
+#: but must still hide the value in RocksDB).
+DELETED = None
+_MISSING = object()
+
+
+class BufferedStore(rocksdb.Store):
+    """Faust's RocksDB store with transaction-scoped write buffering."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: partition -> key -> newest uncommitted value (or DELETED)
+        self._latest: defaultdict[int, dict[bytes, Optional[bytes]]] = defaultdict(dict)
+        #: source partition -> (offset, sequence, partition, key, value), in write order
+        self._writes: defaultdict[TP, deque] = defaultdict(deque)
+        self._sequence = itertools.count()
+
+    # -- writes -----------------------------------------------------------
+
+    def _buffer(self, key: bytes, value: Optional[bytes]) -> None:
+        event = current_event()
+        if event is None:
+            raise RuntimeError(f"table {self.table_name!r} modified outside of an agent's event")
+        message = event.message
+        partition = message.partition
+        self._latest[partition][key] = value
+        self._writes[message.tp].append((message.offset, next(self._sequence), partition, key, value))
+
+    def _set(self, key: bytes, value: Optional[bytes]) -> None:
+        self._buffer(key, value)
+
+    def _del(self, key: bytes) -> None:
+        self._buffer(key, DELETED)
+
+    def commit(self, offsets: Mapping[TP, int]) -> None:
+        """Apply the writes of events below ``offsets``: their transaction committed."""
+        ready = []
+        for tp, commit_offset in offsets.items():
+            queue = self._writes.get(tp)
+            while queue and queue[0][0] < commit_offset:
+                ready.append(queue.popleft())
+        if not ready:
+            return
+        ready.sort(key=lambda write: write[1])
+        batches: defaultdict[int, rocksdict.WriteBatch] = defaultdict(
+            lambda: rocksdict.WriteBatch(raw_mode=True)
+        )
+        for _, _, partition, key, value in ready:
+            if value is DELETED:
+                batches[partition].delete(key)
+            else:
+                batches[partition].put(key, value)
+        for partition, batch in batches.items():
+            self._db_for_partition(partition).write(batch)
+        for _, _, partition, key, value in ready:
+            latest = self._latest[partition]
+            # A newer uncommitted write of the key stays buffered.
+            if key in latest and latest[key] is value:
+                del latest[key]
+                self._key_index[key] = partition
+
+    def discard(self) -> None:
+        """Forget every uncommitted write: their transactions were abandoned."""
+        self._latest.clear()
+        self._writes.clear()
+
+    # -- reads ------------------------------------------------------------
+
+    def _buffered(self, key: bytes) -> Any:
+        event = current_event()
+        if event is not None:
+            return self._latest[event.message.partition].get(key, _MISSING)
+        for latest in self._latest.values():
+            value = latest.get(key, _MISSING)
+            if value is not _MISSING:
+                return value
+        return _MISSING
+
+    def _get(self, key: bytes) -> Optional[bytes]:
+        value = self._buffered(key)
+        return super()._get(key) if value is _MISSING else value
+
+    def _contains(self, key: bytes) -> bool:
+        return self._get(key) is not None
+
+    def _size(self) -> int:
+        return sum(1 for _ in self._iterkeys())
+
+    def _iteritems(self) -> Iterator[tuple[bytes, bytes]]:
+        """Committed items overlaid with the uncommitted writes of active partitions."""
+        pending: dict[bytes, Optional[bytes]] = {}
+        for latest in self._latest.values():
+            pending.update(latest)
+        for key, value in super()._iteritems():
+            if key not in pending:
+                yield key, value
+        for key, value in pending.items():
+            if value is not DELETED:
+                yield key, value
+
+    def _iterkeys(self) -> Iterator[bytes]:
+        for key, _ in self._iteritems():
+            yield key
+
+    def _itervalues(self) -> Iterator[bytes]:
+        for _, value in self._iteritems():
+            yield value

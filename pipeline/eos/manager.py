@@ -1,0 +1,45 @@
+"""The table manager of the exactly-once app: commits, abandons and recovers.
+
+Under ``exactly_once`` Faust keeps each table's changelog offset pending
+until "its partition" commits, but looks it up by the *source* partition
+that committed, under which it never filed it: the offset is never
+persisted, and every start restores every table from the first changelog
+record. Here a commit of source partition ``p`` applies the buffered table
+writes below its commit offset (:mod:`pipeline.eos.buffer`) and then
+persists the offset of the changelog records that went into its
+transaction, changelog partition ``p`` (tables are co-partitioned with their
+sources, and one transaction covers partition ``p`` of every topic).
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from faust.tables import TableManager as _TableManager
+from faust.types import TP
+
+from pipeline.eos.recovery import Recovery
+
+
+class TableManager(_TableManager):
+    """Faust's table manager with :class:`Recovery` and transactional store writes."""
+
+    @property
+    def recovery(self) -> Recovery:
+        if self._recovery is None:
+            self._recovery = Recovery(self.app, self, beacon=self.beacon, loop=self.loop)
+        return self._recovery
+
+    def on_commit(self, offsets: Mapping[TP, int]) -> None:
+        for table in self.values():
+            table.data.commit(offsets)
+        partitions = {tp.partition for tp in offsets}
+        for changelog_tp in list(self._pending_persisted_offsets):
+            if changelog_tp.partition in partitions:
+                store, offset = self._pending_persisted_offsets.pop(changelog_tp)
+                store.set_persisted_offset(changelog_tp, offset)
+
+    def discard_uncommitted(self) -> None:
+        """Drop the table writes of abandoned transactions, and their changelog offsets."""
+        for table in self.values():
+            table.data.discard()
+        self._pending_persisted_offsets.clear()

@@ -1,0 +1,109 @@
+"""The buffered store: table writes reach RocksDB only once their transaction commits."""
+from __future__ import annotations
+
+import weakref
+from types import SimpleNamespace
+
+import faust
+import pytest
+from faust.streams import _current_event as _current_event_contextvar
+from faust.types import TP
+
+from pipeline.eos.buffer import BufferedStore
+
+SOURCE = TP("orderflow-stock-commands", 2)
+OTHER_SOURCE = TP("orderflow-stock", 2)
+
+
+@pytest.fixture
+def store(tmp_path):
+    app = faust.App("buffer-test", broker="memory://", store="rocksdb://", datadir=str(tmp_path),
+                    Table="pipeline.eos.tables:TransactionalTable")
+    table = app.Table("stock", key_type=str, value_type=None, key_serializer="raw", value_serializer="raw")
+    data = table.data
+    assert isinstance(data, BufferedStore)
+    yield data
+    for db in data._dbs.values():
+        db.close()
+
+
+class Event:
+    """What the store reads of the current event (Faust keeps a weak reference to it)."""
+
+    def __init__(self, tp: TP, offset: int) -> None:
+        self.message = SimpleNamespace(tp=tp, partition=tp.partition, offset=offset)
+
+
+class At:
+    """Run table operations as the agent processing ``tp`` at ``offset`` would."""
+
+    def __init__(self, tp: TP, offset: int) -> None:
+        self.event = Event(tp, offset)
+
+    def __enter__(self):
+        self.token = _current_event_contextvar.set(weakref.ref(self.event))
+
+    def __exit__(self, *exc) -> None:
+        _current_event_contextvar.reset(self.token)
+
+
+def committed(store: BufferedStore, key: bytes):
+    return store._db_for_partition(2).get(key)
+
+
+def test_a_write_is_read_back_at_once_but_stored_only_when_its_offset_commits(store):
+    with At(SOURCE, 5):
+        store[b"sku"] = b"3"
+        assert store[b"sku"] == b"3"
+    assert committed(store, b"sku") is None
+    store.commit({SOURCE: 5})  # the commit offset is the next to read: offset 5 is not in it
+    assert committed(store, b"sku") is None
+    store.commit({SOURCE: 6})
+    assert committed(store, b"sku") == b"3"
+    with At(SOURCE, 6):
+        assert store[b"sku"] == b"3"
+
+
+def test_abandoned_writes_vanish_and_committed_ones_stay(store):
+    with At(SOURCE, 1):
+        store[b"sku"] = b"1"
+    store.commit({SOURCE: 2})
+    with At(SOURCE, 2):
+        store[b"sku"] = b"2"
+        store[b"new"] = b"x"
+    store.discard()
+    with At(SOURCE, 2):
+        assert store[b"sku"] == b"1"
+        assert b"new" not in store
+    assert committed(store, b"new") is None
+
+
+def test_a_newer_uncommitted_write_survives_the_commit_of_an_older_one(store):
+    with At(OTHER_SOURCE, 10):
+        store[b"sku"] = b"old"
+    with At(SOURCE, 3):
+        store[b"sku"] = b"new"
+    store.commit({OTHER_SOURCE: 11})
+    assert committed(store, b"sku") == b"old"
+    with At(SOURCE, 4):
+        assert store[b"sku"] == b"new"
+    store.discard()
+    with At(SOURCE, 4):
+        assert store[b"sku"] == b"old"
+
+
+def test_a_deletion_is_buffered_like_a_write(store):
+    with At(SOURCE, 1):
+        store[b"sku"] = b"1"
+    store.commit({SOURCE: 2})
+    with At(SOURCE, 2):
+        del store[b"sku"]
+        assert b"sku" not in store
+    assert committed(store, b"sku") == b"1"
+    store.commit({SOURCE: 3})
+    assert committed(store, b"sku") is None
+
+
+def test_writes_outside_an_agent_event_are_refused(store):
+    with pytest.raises(RuntimeError, match="outside of an agent's event"):
+        store[b"sku"] = b"1"
