@@ -33,6 +33,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from contextvars import ContextVar
+from time import monotonic
 from typing import Any, AsyncIterator, Awaitable, Mapping, Optional, Set, Tuple
 
 from aiokafka.errors import ProducerFenced
@@ -43,6 +44,10 @@ from faust.types import TP, Message
 from mode.utils.futures import notify
 
 log = logging.getLogger(__name__)
+
+#: Seconds without a record of a partition after which its fetch position is
+#: reported to table recovery (see :meth:`Consumer.position`).
+POSITION_SETTLE_SECONDS = 6.0
 #: The source partition whose attached messages are being published now.
 publishing_for: ContextVar[Optional[TP]] = ContextVar("publishing_for", default=None)
 
@@ -132,6 +137,9 @@ class Consumer(_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         #: tp -> (generation, offset) of the last message handed to the streams
         self._delivered: dict[TP, Tuple[int, int]] = {}
+        #: tp -> when its last message was handed over, in this generation
+        self._arrived_at: dict[TP, float] = {}
+        self._generation_started = monotonic()
 
     async def getmany(self, timeout: float) -> AsyncIterator[Tuple[TP, Message]]:
         """Faust's fetch loop, with the offsets between two messages recorded as a gap.
@@ -159,7 +167,29 @@ class Consumer(_aiokafka.Consumer):
             if start is not None and message.offset > start:
                 self._gap[tp].addi(start, message.offset)
             self._delivered[tp] = (message.generation_id, message.offset)
+            self._arrived_at[tp] = monotonic()
             yield tp, message
+
+    async def position(self, tp: TP) -> Optional[int]:
+        """The fetch position of ``tp``, once its records have settled.
+
+        Faust's table recovery asks this only to end the restore of a
+        changelog partition whose last offsets are transaction markers: once
+        the position reaches the end, the partition counts as read. But the
+        position runs ahead of the records still on their way to the
+        recovery, and after a rebalance the check can run at once (its
+        timeout count survives from the previous recovery), ending the
+        restore with most of a partition unread: a partition that moved
+        then starts from a table without those keys. So until no record of
+        ``tp`` has arrived for :data:`POSITION_SETTLE_SECONDS`, the offset
+        after the last record handed over is reported instead.
+        """
+        position = await super().position(tp)
+        settled_since = max(self._generation_started, self._arrived_at.get(tp, 0.0))
+        if monotonic() - settled_since >= POSITION_SETTLE_SECONDS:
+            return position
+        delivered = self._delivered.get(tp)
+        return delivered[1] + 1 if delivered is not None else -1
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
         """Gaps are recorded by :meth:`getmany`."""
@@ -266,6 +296,8 @@ class Consumer(_aiokafka.Consumer):
         self._acked_index.clear()
         self._gap.clear()
         self._delivered.clear()
+        self._arrived_at.clear()
+        self._generation_started = monotonic()
 
 
 class Transport(_aiokafka.Transport):
