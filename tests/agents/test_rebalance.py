@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from support.saga import SagaLoad
-from support.workers import WorkerProcess
+from support.workers import WorkerProcess, wait_for_stable_group
 
 
 class Feeder(threading.Thread):
@@ -61,7 +61,9 @@ def test_a_worker_joins_then_the_first_leaves(kafka_stack, tmp_path, how, capsys
         feeder.wait_for(2 / 3)
         leave(first, how)
         feeder.wait_for(1)
-        counts = load.check(load.outcomes(kafka_stack, expected=load.orders), second.url)
+        grouped = load.outcomes(kafka_stack, expected=load.orders)
+        wait_for_stable_group(kafka_stack, members=1)
+        counts = load.check(grouped, second.url)
         with capsys.disabled():
             print(f"\n  join, then leave by {how}: {dict(counts)}")
     finally:
@@ -85,7 +87,9 @@ def test_three_workers_one_killed_and_restarted_twice(kafka_stack, tmp_path, cap
             time.sleep(5)
             victim.start().wait_ready(timeout=180)
         feeder.wait_for(1)
-        counts = load.check(load.outcomes(kafka_stack, expected=load.orders), workers[0].url)
+        grouped = load.outcomes(kafka_stack, expected=load.orders)
+        wait_for_stable_group(kafka_stack, members=len(workers))
+        counts = load.check(grouped, workers[0].url)
         with capsys.disabled():
             print(f"\n  three workers, one killed twice: {dict(counts)}")
     finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,9 +15,18 @@ from pipeline.models import OrderPlaced
 from support.events import by_order, deposit, order, outcomes_for, publish, stock
 
 
-def http_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
+def http_json(url: str, *, settle: float = 60.0) -> dict:
+    """GET ``url``; a 404 is retried for ``settle`` seconds, the time a partition that has
+    just moved between workers may take to be restored by its new owner."""
+    deadline = time.monotonic() + settle
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(1)
 
 
 @dataclass

@@ -73,3 +73,21 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.kill()
             return self.process.returncode
+
+
+def wait_for_stable_group(settings, members: int, group: str = "orderflow", timeout: float = 120.0) -> None:
+    """Wait until ``group`` is Stable with exactly ``members`` members: a killed worker keeps
+    its partitions until its session times out, and a query for one of them finds no owner."""
+    from confluent_kafka import ConsumerGroupState
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        description = admin.describe_consumer_groups([group])[group].result(timeout=10)
+        seen = (description.state, len(description.members))
+        if seen == (ConsumerGroupState.STABLE, members):
+            return
+        time.sleep(1)
+    raise TimeoutError(f"group {group} not stable with {members} members after {timeout:.0f} s (last seen {seen})")
