@@ -11,12 +11,11 @@ import click
               help="HTTP port (default: ORDERFLOW_WEB_PORT or 6066).")
 def command(loglevel: str, web_port: int | None) -> None:
     """Start a worker: create missing topics, restore tables, process orders."""
-    import faust
-
     import agents
     from agents import topics
     from pipeline.admin import ensure_topics
     from pipeline.app import settings
+    from pipeline.worker import Worker
 
     app = agents.app
     if web_port is not None:
@@ -26,4 +25,4 @@ def command(loglevel: str, web_port: int | None) -> None:
     # whose changelog it has not seen fails with PartitionsMismatch.
     changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
     ensure_topics(settings, [t.get_topic_name() for t in topics.ALL] + changelogs, compacted=changelogs)
-    faust.Worker(app, loglevel=loglevel).execute_from_commandline()
+    Worker(app, loglevel=loglevel).execute_from_commandline()
