@@ -6,15 +6,22 @@ import logging
 
 import faust
 
+#: Generation thresholds of the garbage collector in a running worker
+#: (Python's default is 700, 10, 10).
+GC_THRESHOLDS = (20_000, 20, 20)
+
 
 class Worker(faust.Worker):
-    """A Faust worker whose log level is the one asked for.
+    """A Faust worker that keeps the log level asked for and collects less garbage.
 
     With a level of WARN or above, Faust's terminal spinner sets the root
     logger to DEBUG so that every record turns it (upstream faust-streaming
     #495): every ``log.debug`` call of Faust and aiokafka then builds a
     record that is thrown away, about 8% of a busy worker's CPU. The spinner
     goes; the level stays what ``--loglevel`` says.
+
+    Once started, the worker's long-lived objects are frozen and the
+    collector runs less often: its passes took ~10% of a busy worker's time.
     """
 
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
@@ -25,5 +32,8 @@ class Worker(faust.Worker):
         await super().on_startup_finished()
         # Everything built while starting (modules, the app, its topics,
         # tables and clients) lives as long as the worker: out of the
-        # collector's sight, a full collection no longer walks it.
+        # collector's sight, a full collection no longer walks it. Events
+        # are freed by reference counting; the collector only looks for
+        # cycles, so it need not run every 700 allocations.
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
