@@ -37,11 +37,10 @@ from functools import partial
 from time import monotonic
 from typing import Any, AsyncIterator, Mapping, Optional, Set, Tuple
 
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import ProducerFenced
 from faust.transport.consumer import TopicPartitionGroup
 from faust.transport.consumer import TransactionManager as _TransactionManager
 from faust.transport.drivers import aiokafka as _aiokafka
-from faust.exceptions import ProducerSendError
 from faust.types import TP, FutureMessage, Message
 from mode.utils.futures import notify
 
@@ -85,7 +84,8 @@ class TransactionManager(_TransactionManager):
         records per batch, 45,000 produce requests for 88,000 records). Here
         the messages of a commit are appended to the transactional producer's
         batches without yielding, so each producer sends them together when
-        the commit flushes. Returns the record's delivery future; Faust's
+        the commit flushes (Faust's ``Producer.send`` itself does not
+        yield). Returns the record's delivery future; Faust's
         ``Topic._on_published`` completes the message (and its callback, which
         files a changelog offset) when it is delivered.
         """
@@ -93,23 +93,14 @@ class TransactionManager(_TransactionManager):
         channel = message.channel
         topic = channel.get_topic_name()
         producer = self.producer
-        kafka = producer._transaction_producers.get(self.transactional_id_for(source))
-        if kafka is None:
-            raise ProducerSendError(f"no transactional producer for {source} (sending to {topic})")
         state = self.app.sensors.on_send_initiated(
             producer, topic, message=message, keysize=len(message.key or b""), valsize=len(message.value or b""))
-        headers = message.headers
-        if isinstance(headers, Mapping):
-            headers = list(headers.items())
-        try:
-            sent = await kafka.send(
-                topic, message.value, key=message.key,
-                partition=self.consumer.key_partition(topic, message.key, message.partition),
-                timestamp_ms=int(message.timestamp * 1000.0) if message.timestamp else None,
-                headers=headers,
-            )
-        except KafkaError as exc:
-            raise ProducerSendError(f"sending to {topic} for {source} failed: {exc!r}") from exc
+        sent = await producer.send(
+            topic, message.key, message.value,
+            self.consumer.key_partition(topic, message.key, message.partition),
+            message.timestamp, message.headers,
+            transactional_id=self.transactional_id_for(source),
+        )
         sent.add_done_callback(partial(channel._on_published, message=fut, state=state, producer=producer))
         return sent
 
