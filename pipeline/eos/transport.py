@@ -173,7 +173,13 @@ class Consumer(_aiokafka.Consumer):
         between two consecutive messages of one consumer generation, or
         between the committed offset (where every generation, and every seek
         back, starts reading) and its first message.
+
+        Once every record of a fetch has been handed over, table recovery is
+        told (:meth:`pipeline.eos.recovery.Recovery.on_fetched`), unless the
+        flow stopped or the generation changed under the fetch, which leaves
+        fetched records undelivered.
         """
+        generation = self.app.consumer_generation_id
         async for tp, message in super().getmany(timeout):
             previous = self._delivered.get(tp)
             if previous is not None and previous[0] == message.generation_id and message.offset > previous[1]:
@@ -189,6 +195,20 @@ class Consumer(_aiokafka.Consumer):
             self._delivered[tp] = (message.generation_id, message.offset)
             self._arrived_at[tp] = monotonic()
             yield tp, message
+        recovery = self.app.tables.recovery
+        if recovery.restoring and self.flow_active and self.app.consumer_generation_id == generation:
+            await recovery.on_fetched(self)
+
+    async def fetch_position(self, tp: TP) -> Optional[int]:
+        """The offset after the last record of ``tp`` that a fetch returned."""
+        return await super().position(tp)
+
+    def last_delivered(self, tp: TP) -> Optional[int]:
+        """The offset of the last record of ``tp`` handed over in this generation."""
+        delivered = self._delivered.get(tp)
+        if delivered is None or delivered[0] != self.app.consumer_generation_id:
+            return None
+        return delivered[1]
 
     async def position(self, tp: TP) -> Optional[int]:
         """The fetch position of ``tp``, once its records have settled.
