@@ -27,6 +27,8 @@ from faust.stores import rocksdb
 from faust.streams import current_event
 from faust.types import TP
 
+from pipeline.eos.store_memory import BoundedRocksDBOptions
+
 #: A buffered deletion (a buffered write of ``None`` would read as "absent" too,
 #: but must still hide the value in RocksDB).
 DELETED = None
@@ -34,10 +36,15 @@ _MISSING = object()
 
 
 class BufferedStore(rocksdb.Store):
-    """Faust's RocksDB store with transaction-scoped write buffering."""
+    """Faust's RocksDB store with transaction-scoped write buffering.
+
+    Its databases open with :class:`BoundedRocksDBOptions`: memtables and
+    block cache on one budget for the whole worker.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.rocksdb_options = BoundedRocksDBOptions(**self.options, use_rocksdict=self.use_rocksdict)
         #: partition -> key -> newest uncommitted value (or DELETED)
         self._latest: defaultdict[int, dict[bytes, Optional[bytes]]] = defaultdict(dict)
         #: source partition -> (offset, sequence, partition, key, value), in write order
