@@ -5,10 +5,15 @@ import gc
 import logging
 
 import faust
+from mode import Service
+
+from pipeline import malloc
 
 #: Generation thresholds of the garbage collector in a running worker
 #: (Python's default is 700, 10, 10).
 GC_THRESHOLDS = (20_000, 20, 20)
+#: Seconds between two returns of the C heap's free memory to the system.
+TRIM_INTERVAL = 60.0
 
 
 class Worker(faust.Worker):
@@ -22,6 +27,9 @@ class Worker(faust.Worker):
 
     Once started, the worker's long-lived objects are frozen and the
     collector runs less often: its passes took ~10% of a busy worker's time.
+
+    Every :data:`TRIM_INTERVAL` seconds the C heap's free pages go back to
+    the system (:mod:`pipeline.malloc`).
     """
 
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
@@ -37,3 +45,7 @@ class Worker(faust.Worker):
         # cycles, so it need not run every 700 allocations.
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+
+    @Service.timer(TRIM_INTERVAL)
+    async def _trim_memory(self) -> None:
+        malloc.trim()
