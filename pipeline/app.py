@@ -8,6 +8,7 @@ from __future__ import annotations
 import faust
 
 from pipeline.eos import OrderedAttachments, Transport
+from pipeline.eos.store_memory import MIB, TableMemory
 from pipeline.serde import SchemaRegistry
 from pipeline.settings import Settings
 
@@ -19,9 +20,11 @@ MAX_POLL_RECORDS = 1_000
 class App(faust.App):
     """A :class:`faust.App` on the exactly-once transport of :mod:`pipeline.eos`."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, table_memory: TableMemory | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._attachments = OrderedAttachments(self)
+        #: The memory budget of all its table stores (:mod:`pipeline.eos.store_memory`).
+        self.table_memory = table_memory or TableMemory()
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
@@ -63,6 +66,7 @@ def create_app(settings: Settings) -> App:
         web_bind="0.0.0.0",
         web_host=settings.web_host,
         web_in_thread=False,
+        table_memory=TableMemory(settings.table_memtables_mib * MIB, settings.table_cache_mib * MIB),
     )
 
 

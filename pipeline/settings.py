@@ -36,6 +36,8 @@ class Settings:
     replication_factor: int = 1
     session_timeout: float = 10.0
     web_host: str = "localhost"
+    table_memtables_mib: int = 24
+    table_cache_mib: int = 16
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -52,6 +54,8 @@ class Settings:
             replication_factor=int(_env("ORDERFLOW_REPLICATION_FACTOR", "1")),
             session_timeout=float(_env("ORDERFLOW_SESSION_TIMEOUT", "10")),
             web_host=_env("ORDERFLOW_WEB_HOST", "localhost"),
+            table_memtables_mib=int(_env("ORDERFLOW_TABLE_MEMTABLES_MIB", "24")),
+            table_cache_mib=int(_env("ORDERFLOW_TABLE_CACHE_MIB", "16")),
         )
 
     @property

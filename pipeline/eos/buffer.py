@@ -44,7 +44,9 @@ class BufferedStore(rocksdb.Store):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.rocksdb_options = BoundedRocksDBOptions(**self.options, use_rocksdict=self.use_rocksdict)
+        self.rocksdb_options = BoundedRocksDBOptions(
+            self.app.table_memory, **self.options, use_rocksdict=self.use_rocksdict,
+        )
         #: partition -> key -> newest uncommitted value (or DELETED)
         self._latest: defaultdict[int, dict[bytes, Optional[bytes]]] = defaultdict(dict)
         #: source partition -> (offset, sequence, partition, key, value), in write order

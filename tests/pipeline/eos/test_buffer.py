@@ -4,11 +4,11 @@ from __future__ import annotations
 import weakref
 from types import SimpleNamespace
 
-import faust
 import pytest
 from faust.streams import _current_event as _current_event_contextvar
 from faust.types import TP
 
+from pipeline.app import App
 from pipeline.eos.buffer import BufferedStore
 
 SOURCE = TP("orderflow-stock-commands", 2)
@@ -17,7 +17,7 @@ OTHER_SOURCE = TP("orderflow-stock", 2)
 
 @pytest.fixture
 def store(tmp_path):
-    app = faust.App("buffer-test", broker="memory://", store="rocksdb://", datadir=str(tmp_path),
+    app = App("buffer-test", broker="memory://", store="rocksdb://", datadir=str(tmp_path),
                     Table="pipeline.eos.tables:TransactionalTable")
     table = app.Table("stock", key_type=str, value_type=None, key_serializer="raw", value_serializer="raw")
     data = table.data
