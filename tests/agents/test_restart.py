@@ -15,15 +15,11 @@ def test_restart_on_local_state_ends_recovery_without_waiting_and_carries_on(kaf
     load = SagaLoad(f"restart-{uuid.uuid4().hex[:8]}-", orders=300)
     worker = WorkerProcess(tmp_path / "data").start().wait_ready()
     try:
-        load.seed_state(kafka_stack)
-        load.publish_orders(kafka_stack, 0, 150)
-        load.outcomes(kafka_stack, expected=150)
-        assert worker.stop() == 0
+        load.first_half_then_stop(kafka_stack, worker)
 
         worker.start().wait_ready()
         assert TIMED_OUT not in worker.log()
 
-        load.publish_orders(kafka_stack, 150)
-        load.check(load.outcomes(kafka_stack, expected=load.orders), worker.url)
+        load.second_half_and_check(kafka_stack, worker.url)
     finally:
         worker.stop()

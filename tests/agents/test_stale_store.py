@@ -28,16 +28,12 @@ def test_worker_with_store_ahead_of_changelog_recovers_and_processes(kafka_stack
     load = SagaLoad(f"stale-{uuid.uuid4().hex[:8]}-", orders=300)
     worker = WorkerProcess(tmp_path / "data").start().wait_ready()
     try:
-        load.seed_state(kafka_stack)
-        load.publish_orders(kafka_stack, 0, 150)
-        load.outcomes(kafka_stack, expected=150)
-        assert worker.stop() == 0
+        load.first_half_then_stop(kafka_stack, worker)
 
         assert push_persisted_offsets_past_the_changelog(tmp_path / "data" / "v1" / "tables") > 0
         worker.start().wait_ready()
         assert "rebuilding that partition from the changelog" in worker.log()
 
-        load.publish_orders(kafka_stack, 150)
-        load.check(load.outcomes(kafka_stack, expected=load.orders), worker.url)
+        load.second_half_and_check(kafka_stack, worker.url)
     finally:
         worker.stop()

@@ -65,6 +65,19 @@ class SagaLoad:
     def publish_orders(self, settings, start: int = 0, stop: int | None = None) -> None:
         asyncio.run(publish(settings, "orders", self.placed[start:stop]))
 
+    def first_half_then_stop(self, settings, worker) -> None:
+        """Seed the tables, let ``worker`` decide the first half of the orders, and stop it cleanly."""
+        half = self.orders // 2
+        self.seed_state(settings)
+        self.publish_orders(settings, 0, half)
+        self.outcomes(settings, expected=half)
+        assert worker.stop() == 0
+
+    def second_half_and_check(self, settings, url: str) -> Counter:
+        """Send the other half of the orders and check every outcome and table."""
+        self.publish_orders(settings, self.orders // 2)
+        return self.check(self.outcomes(settings, expected=self.orders), url)
+
     def outcomes(self, settings, expected: int, timeout: float = 300) -> dict[str, list[dict]]:
         return by_order(asyncio.run(outcomes_for(settings, self.prefix, expected=expected, timeout=timeout)))
 
