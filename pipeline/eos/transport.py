@@ -44,6 +44,8 @@ from faust.transport.drivers import aiokafka as _aiokafka
 from faust.types import TP, FutureMessage, Message
 from mode.utils.futures import notify
 
+from pipeline.eos.drain import DrainLoop
+
 log = logging.getLogger(__name__)
 
 #: Seconds without a record of a partition after which its fetch position is
@@ -144,11 +146,12 @@ class TransactionManager(_TransactionManager):
         return True
 
 
-class Consumer(_aiokafka.Consumer):
+class Consumer(DrainLoop, _aiokafka.Consumer):
     """Publishes attachments inside their source partition's transaction,
     in the order they were written (see :mod:`pipeline.eos.attachments`),
     applies buffered table writes once their transaction commits, and
-    abandons all uncommitted work at a rebalance.
+    abandons all uncommitted work at a rebalance. Its fetch loop is
+    :class:`pipeline.eos.drain.DrainLoop`'s.
     """
 
     _fenced = False
