@@ -26,7 +26,9 @@ faust-streaming #177, #323, #432, #502, #517):
   :mod:`pipeline.eos.stream`).
 
 This package closes them so that an event's table writes, its outputs and
-its input offset are committed in one Kafka transaction, or not at all.
+its input offset are committed in one Kafka transaction, or not at all. Its
+consumer also has a fetch loop of its own (:mod:`pipeline.eos.drain`) that
+hands messages to the streams without Faust's four tasks per message.
 """
 from pipeline.eos.attachments import OrderedAttachments
 from pipeline.eos.manager import TableManager
