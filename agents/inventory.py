@@ -5,9 +5,12 @@ The table is keyed by sku and co-partitioned with ``orderflow-stock`` and
 that owns it, in the order its commands were written. For every sku,
 ``available + reserved + sold`` is all stock ever replenished.
 
-The ledger records each order's reservation of each sku (reserved,
-refused, released or sold) and each replenishment applied, so that a command
-or event delivered twice is applied once (see :mod:`agents.ledger`).
+A command covers one or more skus of one order, all on this partition (see
+:mod:`agents.orders`), and is applied to all of them or to none: a
+reservation is granted only if every sku has the units. The ledger records
+each order's reservation under the command's first sku (reserved, refused,
+released or sold) and each replenishment applied, so that a command or event
+delivered twice is applied once (see :mod:`agents.ledger`).
 """
 from __future__ import annotations
 
@@ -37,18 +40,25 @@ def stock_of(sku: str) -> Stock:
     return inventory.get(sku) or EMPTY
 
 
-def apply(stock: Stock, command: StockCommand) -> tuple[Stock, bool]:
-    """The stock after ``command``, and whether a reservation was granted."""
-    q = command.quantity
-    if command.action == "RESERVE":
-        if stock.available < q:
-            return stock, False
-        return Stock(stock.available - q, stock.reserved + q, stock.sold), True
-    if command.action == "RELEASE":
-        return Stock(stock.available + q, stock.reserved - q, stock.sold), True
-    if command.action == "COMMIT":
-        return Stock(stock.available, stock.reserved - q, stock.sold + q), True
-    raise ValueError(f"unknown stock action {command.action!r} in event {command.eventId}")
+def apply(stock: Stock, action: str, q: int) -> Stock:
+    """The stock after ``action`` on ``q`` units (a RESERVE must fit in ``available``)."""
+    if action == "RESERVE":
+        return Stock(stock.available - q, stock.reserved + q, stock.sold)
+    if action == "RELEASE":
+        return Stock(stock.available + q, stock.reserved - q, stock.sold)
+    if action == "COMMIT":
+        return Stock(stock.available, stock.reserved - q, stock.sold + q)
+    raise ValueError(f"unknown stock action {action!r}")
+
+
+def execute(command: StockCommand) -> bool:
+    """Apply ``command`` to every sku it covers, or (a RESERVE that does not fit) to none."""
+    lines = [(sku, q, stock_of(sku)) for sku, q in command.lines()]
+    if command.action == "RESERVE" and any(stock.available < q for _, q, stock in lines):
+        return False
+    for sku, q, stock in lines:
+        inventory[sku] = apply(stock, command.action, q)
+    return True
 
 
 @app.agent(topics.stock_by_sku)
@@ -77,9 +87,7 @@ async def handle_stock_commands(stream):
         state = stock_ledger.get(reservation)
         if command.action == "RESERVE":
             if state is None:
-                stock, granted = apply(stock_of(command.sku), command)
-                inventory[command.sku] = stock
-                stock_ledger[reservation] = state = b"RESERVED" if granted else b"REFUSED"
+                stock_ledger[reservation] = state = b"RESERVED" if execute(command) else b"REFUSED"
             # A repeated RESERVE repeats its reply; the order counts it once.
             kind = "STOCK_REJECTED" if state == b"REFUSED" else "STOCK_RESERVED"
             await topics.order_events.send(
@@ -96,5 +104,5 @@ async def handle_stock_commands(stream):
                 ),
             )
         elif state == b"RESERVED":
-            inventory[command.sku], _ = apply(stock_of(command.sku), command)
+            execute(command)
             stock_ledger[reservation] = AFTER[command.action]

@@ -1,8 +1,9 @@
 """Order status: collect the saga's replies, decide, and compensate.
 
-Each order waits for one reply per sku. If any sku was out of stock, the
-skus that were reserved are released and the order is rejected; otherwise
-the user is charged. An accepted charge commits the reservations (the units
+Each order waits for one reply per stock command, that is per group of its
+skus on one partition (see :mod:`agents.orders`). If any sku was out of
+stock, the skus that were reserved are released and the order is rejected;
+otherwise the user is charged. An accepted charge commits the reservations (the units
 become sold) and confirms the order; a declined one releases them. Replies
 for an order that is already decided, or for a sku already answered, change
 nothing.
@@ -14,7 +15,7 @@ from decimal import Decimal
 from agents import topics
 from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
-from agents.orders import decide, orders, send_stock_commands
+from agents.orders import decide, orders, send_stock_commands, stock_groups
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent, PaymentRequest
 from pipeline.serde import Poison
@@ -25,7 +26,9 @@ async def on_stock_reply(reply: OrderSagaEvent, state: dict) -> None:
         return  # a repeated reply
     state["answered"].append(reply.sku)
     if reply.type == "STOCK_RESERVED":
-        state["reserved"].append(reply.sku)
+        # The reply names its group's first sku, and the whole group is reserved
+        # (a sku that leads no group, from a one-sku command, stands alone).
+        state["reserved"].extend(stock_groups(state["items"]).get(reply.sku, [reply.sku]))
     else:
         state["outOfStock"] = True
     state["awaiting"] -= 1

@@ -4,13 +4,20 @@ The ``orders`` table, keyed by orderId and co-partitioned with
 ``orderflow-orders`` and ``orderflow-order-events``, holds every order ever
 accepted, so a redelivered or duplicated ``OrderPlaced`` (same orderId, and so
 same eventId) is recognised and dropped. A valid order asks inventory to
-reserve each of its skus; an invalid one is rejected at once.
+reserve its skus; an invalid one is rejected at once.
+
+An order's skus whose keys fall on one partition of ``orderflow-stock-commands``
+go in one command (its ``more`` lines), applied all or nothing by the worker
+that owns them: one command, one reply and one acknowledgement for the group
+instead of one per sku (1-4 skus on 6 partitions: 2.1 commands per step
+instead of 2.5).
 """
 from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Optional
+from functools import lru_cache
+from typing import Callable, Iterable, Optional
 
 from agents import topics
 from agents.analytics import record_outcome
@@ -18,7 +25,7 @@ from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
 from pipeline.app import app
 from pipeline.metrics import observe_outcome
-from pipeline.models import OrderOutcome, OrderPlaced, StockCommand
+from pipeline.models import OrderOutcome, OrderPlaced, StockCommand, StockLine
 from pipeline.serde import Poison
 
 #: orderId -> the order's saga state (a dict, see :func:`pending_state`).
@@ -40,6 +47,35 @@ def is_valid(order: OrderPlaced) -> bool:
     return expected.quantize(CENT) == order.total.quantize(CENT) and order.total >= 0
 
 
+def group_skus(skus: Iterable[str], partition_of: Callable[[str], int]) -> dict[str, list[str]]:
+    """Skus by partition, as ``{first sku: [every sku of its partition]}``, in ``skus``' order."""
+    groups: dict[int, list[str]] = {}
+    for sku in skus:
+        groups.setdefault(partition_of(sku), []).append(sku)
+    return {group[0]: group for group in groups.values()}
+
+
+@lru_cache(maxsize=65_536)
+def stock_partition(sku: str) -> int:
+    """The partition of ``orderflow-stock-commands`` (and of the inventory) that owns ``sku``.
+
+    Cached: the partitioner is a pure-Python murmur2, and an order asks for
+    its skus' partitions at every step. The worker consumes the topic, so its
+    consumer always has the topic's metadata; without it, the groups of one
+    order could differ between its reservation and its commit, so there is
+    no guess: the event fails and is processed again.
+    """
+    topic = topics.stock_commands.get_topic_name()
+    partition = app.consumer.key_partition(topic, sku.encode())
+    if partition is None:
+        raise RuntimeError(f"no metadata for topic {topic!r}: cannot place sku {sku!r} on a partition")
+    return partition
+
+
+def stock_groups(skus: Iterable[str]) -> dict[str, list[str]]:
+    return group_skus(skus, stock_partition)
+
+
 def pending_state(order: OrderPlaced) -> dict:
     units: Counter[str] = Counter()
     for item in order.items:
@@ -55,7 +91,7 @@ def pending_state(order: OrderPlaced) -> dict:
         "items": dict(units),
         "answered": [],
         "reserved": [],
-        "awaiting": len(units),
+        "awaiting": len(stock_groups(units)),
         "outOfStock": False,
     }
 
@@ -84,19 +120,22 @@ async def decide(order_id: str, state: dict, status: str, reason: Optional[str])
     )
 
 
-async def send_stock_commands(order_id: str, state: dict, action: str, skus) -> None:
-    for sku in skus:
+async def send_stock_commands(order_id: str, state: dict, action: str, skus: Iterable[str]) -> None:
+    """One ``action`` command per partition's group of ``skus``, keyed by its first sku."""
+    items = state["items"]
+    for sku, group in stock_groups(skus).items():
         await topics.stock_commands.send(
             key=sku,
             value=StockCommand(
                 eventId=derived_id(state["eventId"], action, sku),
                 orderId=order_id,
                 sku=sku,
-                quantity=state["items"][sku],
+                quantity=items[sku],
                 action=action,
                 correlationId=state["correlationId"],
                 causationId=state["eventId"],
                 occurredAt=now(),
+                more=[StockLine(sku=other, quantity=items[other]) for other in group[1:]],
             ),
         )
 

@@ -14,7 +14,7 @@ from pipeline.models.events import (
     OrderStatus,
     StockReplenished,
 )
-from pipeline.models.saga import OrderSagaEvent, PaymentRequest, SagaEventType, StockAction, StockCommand
+from pipeline.models.saga import OrderSagaEvent, PaymentRequest, SagaEventType, StockAction, StockCommand, StockLine
 
 #: record name -> model class, for every top-level record
 MODELS: dict[str, type[AvroModel]] = {
@@ -25,5 +25,5 @@ MODELS: dict[str, type[AvroModel]] = {
 
 __all__ = [
     "AvroModel", "MODELS", "FundsDeposited", "OrderItem", "OrderOutcome", "OrderPlaced", "OrderSagaEvent",
-    "OrderStatus", "PaymentRequest", "SagaEventType", "StockAction", "StockCommand", "StockReplenished",
+    "OrderStatus", "PaymentRequest", "SagaEventType", "StockAction", "StockCommand", "StockLine", "StockReplenished",
 ]

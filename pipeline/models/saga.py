@@ -1,7 +1,7 @@
 """Internal saga events: commands and replies between the order, stock and payment owners."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -24,7 +24,16 @@ class SagaEventType(StrEnum):
 
 @avro_model()
 @dataclass(slots=True, kw_only=True)
+class StockLine(AvroModel):
+    sku: str
+    quantity: int
+
+
+@avro_model(arrays={"more": StockLine})
+@dataclass(slots=True, kw_only=True)
 class StockCommand(AvroModel):
+    """A command for ``sku`` and for the order's other skus on its partition (``more``)."""
+
     eventId: str
     orderId: str
     sku: str
@@ -33,6 +42,11 @@ class StockCommand(AvroModel):
     correlationId: str | None = None
     causationId: str
     occurredAt: datetime
+    more: list[StockLine] = field(default_factory=list)
+
+    def lines(self) -> list[tuple[str, int]]:
+        """Every ``(sku, quantity)`` the command covers, ``sku`` first."""
+        return [(self.sku, self.quantity), *((line.sku, line.quantity) for line in self.more)]
 
 
 @avro_model()

@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 
 from pipeline.serde import Serializer, schemas
 from support.events import by_order, deposit, order, outcomes_for, publish, publish_raw, read_topic, stock
@@ -22,6 +23,20 @@ def get(url: str):
         return exc.code, json.loads(exc.read() or b"null")
 
 
+def skus_sharing_a_partition(prefix: str, partitions: int) -> tuple[list[str], str]:
+    """Three skus on one partition of the stock topics, and one on another."""
+    every = list(range(partitions))
+    buckets: dict[int, list[str]] = {}
+    for i in range(1_000):
+        name = f"{prefix}pair-{i}"
+        bucket = buckets.setdefault(DefaultPartitioner()(name.encode(), every, every), [])
+        bucket.append(name)
+        if len(bucket) == 3 and len(buckets) > 1:
+            lone = next(names[0] for names in buckets.values() if names is not bucket)
+            return bucket, lone
+    raise AssertionError("no three skus on one partition")
+
+
 @pytest.fixture(scope="module")
 def run(kafka_stack, registered, worker):
     """One scenario run: seed stock and funds, place orders, collect outcomes."""
@@ -30,6 +45,8 @@ def run(kafka_stack, registered, worker):
     user = lambda name: f"{prefix}{name}"  # noqa: E731
     oid = lambda name: f"{prefix}{name}"  # noqa: E731
 
+    # Skus of one partition are reserved, released and sold by one command.
+    (pair_a, pair_b, pair_c), lone = skus_sharing_a_partition(prefix, kafka_stack.partitions)
     dup = order(oid("duplicate"), user("rich"), [(sku("dup"), 1, "5.00")])
     v1_order = order(oid("v1"), user("rich"), [(sku("plenty"), 1, "1.00")])
     orders = [
@@ -43,10 +60,15 @@ def run(kafka_stack, registered, worker):
         order(oid("v2"), user("rich"), [(sku("plenty"), 1, "1.00")], promo="WINTER"),
         dup, dup,
         order(oid("duplicate"), user("rich"), [(sku("dup"), 1, "5.00")]),  # same orderId, new eventId
+        order(oid("grouped"), user("rich"), [(pair_a, 2, "1.00"), (pair_b, 3, "1.00")]),
+        order(oid("grouped-mixed"), user("rich"), [(pair_a, 1, "1.00"), (lone, 1, "1.00"), (pair_b, 1, "1.00")]),
+        order(oid("grouped-short"), user("rich"), [(pair_a, 1, "1.00"), (pair_c, 5, "1.00")]),
+        order(oid("grouped-no-funds"), user("poor"), [(pair_a, 1, "30.00"), (lone, 1, "30.00"), (pair_b, 1, "30.00")]),
     ]
 
     async def scenario():
-        await publish(kafka_stack, "stock", [stock(sku("plenty"), 100), stock(sku("scarce"), 1), stock(sku("dup"), 10)])
+        await publish(kafka_stack, "stock", [stock(sku("plenty"), 100), stock(sku("scarce"), 1), stock(sku("dup"), 10),
+                                             stock(pair_a, 10), stock(pair_b, 10), stock(pair_c, 1), stock(lone, 10)])
         await publish(kafka_stack, "deposits", [deposit(user("rich"), "1000.00"), deposit(user("poor"), "10.00")])
         await asyncio.sleep(1.0)  # let the seeds be applied before the orders race them
         await publish(kafka_stack, "orders", orders)
@@ -59,6 +81,7 @@ def run(kafka_stack, registered, worker):
 
     outcomes = asyncio.run(scenario())
     return {"prefix": prefix, "sku": sku, "user": user, "oid": oid, "outcomes": by_order(outcomes),
+            "grouped": {"a": pair_a, "b": pair_b, "c": pair_c, "lone": lone},
             "orders": {o.orderId: o for o in orders}, "url": worker.url}
 
 
@@ -69,7 +92,7 @@ def outcome_of(run, name):
 
 
 def test_every_order_gets_exactly_one_outcome(run):
-    assert len(run["outcomes"]) == 10
+    assert len(run["outcomes"]) == 14
     assert all(len(found) == 1 for found in run["outcomes"].values()), run["outcomes"]
 
 
@@ -84,6 +107,8 @@ def test_confirmed_order_moves_units_to_sold_and_charges_the_user(run):
 @pytest.mark.parametrize("name, reason", [
     ("out-of-stock", "OUT_OF_STOCK"),
     ("partial-stock", "OUT_OF_STOCK"),
+    ("grouped-short", "OUT_OF_STOCK"),
+    ("grouped-no-funds", "INSUFFICIENT_FUNDS"),
     ("no-funds", "INSUFFICIENT_FUNDS"),
     ("zero-quantity", "INVALID_ORDER"),
     ("wrong-total", "INVALID_ORDER"),
@@ -114,9 +139,34 @@ def test_inventory_reflects_confirmed_and_released_units(run):
     assert (body["available"], body["reserved"], body["sold"]) == (1, 0, 0)
 
 
+@pytest.mark.parametrize("name, expected", [
+    # 10 in; grouped 2 and grouped-mixed 1 sold; grouped-short and grouped-no-funds held none
+    ("a", (7, 0, 3)),
+    ("b", (6, 0, 4)),
+    # grouped-short asked 5 of 1: its whole command was refused
+    ("c", (1, 0, 0)),
+    ("lone", (9, 0, 1)),
+])
+def test_skus_sharing_a_partition_move_together(run, name, expected):
+    assert outcome_of(run, "grouped")["status"] == "CONFIRMED"
+    assert outcome_of(run, "grouped-mixed")["status"] == "CONFIRMED"
+    status, body = get(f"{run['url']}/inventory/{run['grouped'][name]}")
+    assert status == 200 and (body["available"], body["reserved"], body["sold"]) == expected
+
+
+def test_an_orders_skus_on_one_partition_share_one_command(run, kafka_stack):
+    order_id, grouped = run["oid"]("grouped-mixed"), run["grouped"]
+    commands = asyncio.run(read_topic(kafka_stack, "orderflow-stock-commands", lambda c: c["orderId"] == order_id,
+                                      expected=4, timeout=60, record="StockCommand"))
+    sent = sorted((c["action"], c["sku"], [line["sku"] for line in c["more"]]) for c in commands)
+    assert sent == sorted([("RESERVE", grouped["a"], [grouped["b"]]), ("RESERVE", grouped["lone"], []),
+                           ("COMMIT", grouped["a"], [grouped["b"]]), ("COMMIT", grouped["lone"], [])])
+
+
 def test_balances_are_deposits_minus_confirmed_totals(run):
     status, body = get(f"{run['url']}/balances/{run['user']('rich')}")
-    assert status == 200 and Decimal(body["balance"]) == Decimal("1000.00") - Decimal("20.00") - 2 - 5
+    confirmed = Decimal("20.00") + 2 + 5 + 5 + 3  # confirmed, v1, v2, grouped, grouped-mixed
+    assert status == 200 and Decimal(body["balance"]) == Decimal("1000.00") - confirmed
     status, body = get(f"{run['url']}/balances/{run['user']('poor')}")
     assert Decimal(body["balance"]) == Decimal("10.00")
 
