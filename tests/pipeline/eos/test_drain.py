@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter, defaultdict
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,7 @@ from mode import Service
 from mode.utils.queues import FlowControlEvent
 
 from pipeline.eos.drain import DrainLoop
+from pipeline.eos.stream import EVENTS_PER_TURN
 
 TP0 = TP("orderflow-orders", 0)
 
@@ -87,3 +89,54 @@ async def test_a_hand_off_that_could_wait_goes_through_wait_first(block: str) ->
         await consumer.app.topics._tp_to_callback_lock.acquire()
     await asyncio.wait_for(consumer._hand_over(TP0, "m1"), 1)
     assert consumer.waited_first == 1
+
+
+class FetchingConsumer(Consumer):
+    """A consumer whose one fetch returns ``count`` messages of TP0, then stops the loop."""
+
+    consumer_stopped_errors = ()
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.buffer = asyncio.Queue()
+        self.app.topics._tp_index = {TP0: [SimpleNamespace(queue=self.buffer)]}
+        self.diag = SimpleNamespace(set_flag=lambda flag: None, unset_flag=lambda flag: None)
+        self._read_offset = defaultdict(lambda: None)
+        self._commit_every = None
+        self.fetcher = Service()
+        self.count = count
+
+    async def getmany(self, timeout: float):
+        for offset in range(self.count):
+            yield TP0, SimpleNamespace(offset=offset)
+        self.fetcher._stopped.set()
+
+    async def callback(self, message) -> None:
+        await super().callback(message.offset)
+
+
+async def test_the_fetch_loop_gives_the_event_loop_a_turn_every_few_messages() -> None:
+    consumer = FetchingConsumer(count=100)
+    turns = 0
+    handed_over_at: list[int] = []
+
+    async def other_task():
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    real_callback = consumer.callback
+
+    async def callback(message) -> None:
+        handed_over_at.append(turns)
+        await real_callback(message)
+
+    consumer.callback = callback
+    other = asyncio.ensure_future(other_task())
+    await asyncio.wait_for(consumer._drain_messages(consumer.fetcher), 5)
+    other.cancel()
+    assert [consumer.buffer.get_nowait() for _ in range(100)] == list(range(100))
+    runs = Counter(handed_over_at)
+    assert max(runs.values()) <= EVENTS_PER_TURN  # the other task ran as often as a stream lets it
+    assert len(runs) < 100 // 2  # and not after every message
