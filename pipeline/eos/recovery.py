@@ -25,6 +25,7 @@ import logging
 import shutil
 from typing import Any, Counter, Optional, Set
 
+from aiokafka.errors import IllegalStateError
 from faust.tables.recovery import Recovery as _Recovery
 from faust.types import TP
 
@@ -69,7 +70,12 @@ class Recovery(_Recovery):
         generation = self.app.consumer_generation_id
         behind = [tp for tp, left in self.active_remaining().items() if left > 0]
         for tp in behind:
-            position: Optional[int] = await consumer.fetch_position(tp)
+            try:
+                position: Optional[int] = await consumer.fetch_position(tp)
+            except IllegalStateError:
+                # Revoked since this fetch (aiokafka: "partition is not assigned"):
+                # a rebalance is under way, and the recovery it starts takes over.
+                return
             if not self.restoring or self.app.consumer_generation_id != generation:
                 return  # ended, or a rebalance started another recovery meanwhile
             highwater = self.active_highwaters[tp]
