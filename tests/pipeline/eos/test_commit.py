@@ -1,0 +1,51 @@
+"""A transactional commit tells Faust's livelock check that its partitions committed."""
+from __future__ import annotations
+
+from time import monotonic
+from types import SimpleNamespace
+
+from faust.types import TP
+
+from pipeline.eos.transport import Consumer
+
+ORDERS = TP("orderflow-orders", 0)
+COMMANDS = TP("orderflow-stock-commands", 0)
+FENCED = TP("orderflow-order-events", 0)
+
+
+class Transactions:
+    """Commits every transaction but the fenced one's."""
+
+    async def commit_each(self, offsets, start_new_transaction=True):
+        return {tp: offset for tp, offset in offsets.items() if tp != FENCED}
+
+
+def consumer() -> SimpleNamespace:
+    """The state ``Consumer._commit_offsets`` reads and writes."""
+    applied: list = []
+    return SimpleNamespace(
+        assignment=lambda: {ORDERS, COMMANDS, FENCED},
+        transactions=Transactions(),
+        app=SimpleNamespace(tables=SimpleNamespace(on_commit=applied.append),
+                            monitor=SimpleNamespace(on_tp_commit=lambda offsets: None)),
+        applied=applied,
+        _committed_offset={},
+        _thread=SimpleNamespace(tp_last_committed_at={}),
+    )
+
+
+async def test_partitions_committed_in_a_transaction_are_recorded_as_committed_now() -> None:
+    state = consumer()
+    before = monotonic()
+    assert await Consumer._commit_offsets(state, {ORDERS: 5, COMMANDS: 9, FENCED: 2})
+    committed_at = state._thread.tp_last_committed_at
+    assert set(committed_at) == {ORDERS, COMMANDS}
+    assert all(before <= at <= monotonic() for at in committed_at.values())
+    assert state._committed_offset == {ORDERS: 5, COMMANDS: 9}
+    assert state.applied == [{ORDERS: 5, COMMANDS: 9}]
+
+
+async def test_nothing_is_recorded_when_no_transaction_committed() -> None:
+    state = consumer()
+    assert not await Consumer._commit_offsets(state, {FENCED: 2})
+    assert state._thread.tp_last_committed_at == {}
