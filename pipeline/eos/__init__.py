@@ -28,7 +28,10 @@ faust-streaming #177, #323, #432, #502, #517):
 This package closes them so that an event's table writes, its outputs and
 its input offset are committed in one Kafka transaction, or not at all. Its
 consumer also has a fetch loop of its own (:mod:`pipeline.eos.drain`) that
-hands messages to the streams without Faust's four tasks per message.
+hands messages to the streams without Faust's four tasks per message, and
+its commits publish the attached messages in record batches, one per
+transaction and partition, instead of one ``send`` per record
+(:mod:`pipeline.eos.batches`).
 """
 from pipeline.eos.attachments import OrderedAttachments
 from pipeline.eos.manager import TableManager

@@ -33,17 +33,18 @@ import asyncio
 import logging
 from collections import defaultdict
 from contextvars import ContextVar
-from functools import partial
 from time import monotonic
-from typing import Any, AsyncIterator, Mapping, Optional, Set, Tuple
+from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Set, Tuple
 
 from aiokafka.errors import ProducerFenced
+from faust.exceptions import ProducerSendError
 from faust.transport.consumer import TopicPartitionGroup
 from faust.transport.consumer import TransactionManager as _TransactionManager
 from faust.transport.drivers import aiokafka as _aiokafka
 from faust.types import TP, FutureMessage, Message
 from mode.utils.futures import notify
 
+from pipeline.eos.batches import RecordBatches
 from pipeline.eos.drain import DrainLoop
 
 log = logging.getLogger(__name__)
@@ -75,36 +76,42 @@ class TransactionManager(_TransactionManager):
         self._tids.clear()
         await super().on_rebalance(assigned, revoked, newly_assigned)
 
-    async def publish(self, source: TP, fut: FutureMessage) -> asyncio.Future:
-        """Append an attached message to the batches of ``source``'s transaction.
+    async def publish(self, attached: Iterable[Tuple[TP, FutureMessage]]) -> list[asyncio.Future]:
+        """Append a commit's attached messages to the batches of their source's transaction.
 
-        Faust's ``Topic.publish_message`` first awaits
-        ``App.maybe_start_producer``, a ``mode`` ``@stampede`` coroutine that
-        sleeps (``asyncio.sleep(0)``) three times per call. Every message of a
-        commit then gives the producer's sender a turn, and the sender ships
-        almost every record in a produce request of its own (measured: 1.4
-        records per batch, 45,000 produce requests for 88,000 records). Here
-        the messages of a commit are appended to the transactional producer's
-        batches without yielding, so each producer sends them together when
-        the commit flushes (Faust's ``Producer.send`` itself does not
-        yield). Returns the record's delivery future; Faust's
-        ``Topic._on_published`` completes the message (and its callback, which
-        files a changelog offset) when it is delivered.
+        ``attached`` is ``(source partition, message)`` in write order. Each
+        message goes to the transactional producer of its source partition,
+        in a record batch of its destination partition
+        (:mod:`pipeline.eos.batches`); nothing here yields to the event loop
+        until the batches are submitted, so each producer sends them together
+        when the commit flushes. (Faust's ``Topic.publish_message`` would first
+        await ``App.maybe_start_producer``, a ``mode`` ``@stampede`` coroutine
+        that sleeps three times per call: the producer's sender then shipped
+        almost every record in a produce request of its own, 1.4 records per
+        batch.) Returns the futures of the batches' delivery; each message is
+        completed (its callback, which files a changelog offset, included)
+        when its batch is delivered.
         """
-        message = fut.message
-        channel = message.channel
-        topic = channel.get_topic_name()
-        producer = self.producer
-        state = self.app.sensors.on_send_initiated(
-            producer, topic, message=message, keysize=len(message.key or b""), valsize=len(message.value or b""))
-        sent = await producer.send(
-            topic, message.key, message.value,
-            self.consumer.key_partition(topic, message.key, message.partition),
-            message.timestamp, message.headers,
-            transactional_id=self.transactional_id_for(source),
-        )
-        sent.add_done_callback(partial(channel._on_published, message=fut, state=state, producer=producer))
-        return sent
+        faust_producer = self.producer
+        producers = faust_producer._transaction_producers
+        on_send_initiated = self.app.sensors.on_send_initiated
+        key_partition = self.consumer.key_partition
+        batches = RecordBatches(self.app, faust_producer)
+        for source, fut in attached:
+            message = fut.message
+            topic = message.channel.get_topic_name()
+            tid = self.transactional_id_for(source)
+            producer = producers.get(tid)
+            if producer is None:
+                raise ProducerSendError(f"no transactional producer {tid!r} for the attachments of {source}")
+            token = publishing_for.set(source)
+            try:
+                state = on_send_initiated(faust_producer, topic, message=message,
+                                          keysize=len(message.key or b""), valsize=len(message.value or b""))
+            finally:
+                publishing_for.reset(token)
+            batches.add(producer, topic, key_partition(topic, message.key, message.partition), fut, state)
+        return await batches.send()
 
     async def commit_each(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> dict[TP, int]:
         """Commit the transactions of ``offsets`` concurrently; returns what committed.
@@ -304,14 +311,9 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         return bool(committed)
 
     async def _handle_attached(self, commit_offsets: Mapping[TP, int]) -> None:
-        pending = []
-        for _, tp, fut in self.app._attachments.take(commit_offsets):
-            token = publishing_for.set(tp)
-            try:
-                pending.append(await self.transactions.publish(tp, fut))
-            finally:
-                publishing_for.reset(token)
-        if pending:
+        attached = self.app._attachments.take(commit_offsets)
+        if attached:
+            pending = await self.transactions.publish((tp, fut) for _, tp, fut in attached)
             await self.app.producer.wait_many(pending)
 
     async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
