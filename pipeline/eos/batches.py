@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any, Optional
+from functools import partial
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
@@ -61,14 +62,14 @@ class RecordBatch:
 class RecordBatches:
     """The batches of one commit round, submitted in the order they were filled."""
 
-    def __init__(self, app: Any, faust_producer: Any) -> None:
-        self.sensors = app.sensors
+    def __init__(self, sensors: Any, faust_producer: Any) -> None:
+        self.sensors = sensors
         self.faust_producer = faust_producer
-        self._open: dict[tuple[int, str, int], RecordBatch] = {}
+        self._open: dict[tuple[AIOKafkaProducer, str, int], RecordBatch] = {}
         self._filled: list[RecordBatch] = []
 
     def add(self, producer: AIOKafkaProducer, topic: str, partition: int, fut: FutureMessage, state: Any) -> None:
-        key = (id(producer), topic, partition)
+        key = (producer, topic, partition)
         batch = self._open.get(key)
         if batch is None or not batch.append(fut, state):
             # An empty batch takes any record, however large (aiokafka's builder).
@@ -82,7 +83,7 @@ class RecordBatches:
         for batch in self._filled:
             batch.builder.close()
             sent = await batch.producer.send_batch(batch.builder, batch.topic, partition=batch.partition)
-            sent.add_done_callback(lambda result, batch=batch: self._on_delivered(batch, result))
+            sent.add_done_callback(partial(self._on_delivered, batch))
             delivered.append(sent)
         self._open.clear()
         self._filled.clear()
@@ -91,9 +92,8 @@ class RecordBatches:
     def _on_delivered(self, batch: RecordBatch, result: asyncio.Future) -> None:
         """What Faust's ``Topic._on_published`` does, for each message of the batch."""
         producer, sensors = self.faust_producer, self.sensors
-        exc: Optional[BaseException] = None if result.cancelled() else result.exception()
-        if result.cancelled() or exc is not None:
-            exc = exc or asyncio.CancelledError()
+        exc = asyncio.CancelledError() if result.cancelled() else result.exception()
+        if exc is not None:
             log.warning("batch of %d records for %s[%d] failed: %r",
                         len(batch.messages), batch.topic, batch.partition, exc)
             for fut, state, _ in batch.messages:

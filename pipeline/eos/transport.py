@@ -96,7 +96,7 @@ class TransactionManager(_TransactionManager):
         producers = faust_producer._transaction_producers
         on_send_initiated = self.app.sensors.on_send_initiated
         key_partition = self.consumer.key_partition
-        batches = RecordBatches(self.app, faust_producer)
+        batches = RecordBatches(self.app.sensors, faust_producer)
         for source, fut in attached:
             message = fut.message
             topic = message.channel.get_topic_name()

@@ -49,7 +49,7 @@ def message(key: bytes, value: bytes = b"v", *, headers=None, timestamp=None, ca
 
 def batches() -> tuple[RecordBatches, Sensors]:
     sensors = Sensors()
-    return RecordBatches(SimpleNamespace(sensors=sensors), faust_producer=object()), sensors
+    return RecordBatches(sensors, faust_producer=object()), sensors
 
 
 def deliver(sent_batch, base_offset: int, timestamp: int = -1) -> None:
