@@ -118,6 +118,11 @@ class BufferedStore(rocksdb.Store):
         value = self._buffered(key)
         return super()._get(key) if value is _MISSING else value
 
+    def lookup(self, key: Any, default: Any = None) -> Any:
+        """The decoded value of ``key``, or ``default``: ``get`` in one read."""
+        value = self._get(self._encode_key(key))
+        return default if value is None else self._decode_value(value)
+
     def _contains(self, key: bytes) -> bool:
         return self._get(key) is not None
 

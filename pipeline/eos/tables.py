@@ -57,6 +57,19 @@ class TransactionalTable(faust.Table):
             options=self.options,
         )
 
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``, in one store read.
+
+        A Faust table inherits ``Mapping.get``, which reads the store twice
+        for a key it holds (``key in data``, then ``data[key]``: two buffer
+        and RocksDB look-ups, and two key encodings). Tables with a default
+        factory keep Faust's path, which creates the missing value.
+        """
+        if self.default is not None:
+            return super().get(key, default)
+        self.on_key_get(key)
+        return self.data.lookup(key, default)
+
     def send_changelog(
         self,
         partition: Optional[int],

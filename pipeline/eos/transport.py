@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 #: Seconds without a record of a partition after which its fetch position is
 #: reported to table recovery (see :meth:`Consumer.position`).
 POSITION_SETTLE_SECONDS = 6.0
+#: Keyed destinations whose partition is remembered (see :meth:`TransactionManager.partition_of`).
+PARTITION_CACHE_SIZE = 200_000
 #: The source partition whose attached messages are being published now.
 publishing_for: ContextVar[Optional[TP]] = ContextVar("publishing_for", default=None)
 
@@ -63,6 +65,8 @@ class TransactionManager(_TransactionManager):
         super().__init__(*args, **kwargs)
         #: source partition -> its transactional id (one per topic group and partition number)
         self._tids: dict[TP, str] = {}
+        #: (topic, key) -> its partition, for keyed messages sent without one
+        self._partitions: dict[tuple[str, bytes], int] = {}
 
     def transactional_id_for(self, tp: TP) -> str:
         tid = self._tids.get(tp)
@@ -72,8 +76,9 @@ class TransactionManager(_TransactionManager):
         return tid
 
     async def on_rebalance(self, assigned: Set[TP], revoked: Set[TP], newly_assigned: Set[TP]) -> None:
-        # Topic groups come with each assignment.
+        # Topic groups come with each assignment, and so may new partitions.
         self._tids.clear()
+        self._partitions.clear()
         await super().on_rebalance(assigned, revoked, newly_assigned)
 
     async def publish(self, attached: Iterable[Tuple[TP, FutureMessage]]) -> list[asyncio.Future]:
@@ -95,7 +100,6 @@ class TransactionManager(_TransactionManager):
         faust_producer = self.producer
         producers = faust_producer._transaction_producers
         on_send_initiated = self.app.sensors.on_send_initiated
-        key_partition = self.consumer.key_partition
         batches = RecordBatches(self.app.sensors, faust_producer)
         for source, fut in attached:
             message = fut.message
@@ -110,8 +114,30 @@ class TransactionManager(_TransactionManager):
                                           keysize=len(message.key or b""), valsize=len(message.value or b""))
             finally:
                 publishing_for.reset(token)
-            batches.add(producer, topic, key_partition(topic, message.key, message.partition), fut, state)
+            partition = message.partition
+            if partition is None:
+                partition = self.partition_of(topic, message.key)
+            batches.add(producer, topic, partition, fut, state)
         return await batches.send()
+
+    def partition_of(self, topic: str, key: Optional[bytes]) -> Optional[int]:
+        """The partition the default partitioner gives ``key`` on ``topic``, remembered.
+
+        The partitioner is aiokafka's pure-Python murmur2 behind a metadata
+        look-up (~6 us a message), and a saga sends to the same keys again and
+        again: an order's replies and outcome to its orderId, commands to their
+        skus. Changelog records come with their partition and skip this.
+        """
+        if key is None:
+            return self.consumer.key_partition(topic, None)
+        partition = self._partitions.get((topic, key))
+        if partition is None:
+            partition = self.consumer.key_partition(topic, key)
+            if partition is not None:
+                if len(self._partitions) >= PARTITION_CACHE_SIZE:
+                    self._partitions.clear()
+                self._partitions[topic, key] = partition
+        return partition
 
     async def commit_each(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> dict[TP, int]:
         """Commit the transactions of ``offsets`` concurrently; returns what committed.

@@ -107,3 +107,19 @@ def test_a_deletion_is_buffered_like_a_write(store):
 def test_writes_outside_an_agent_event_are_refused(store):
     with pytest.raises(RuntimeError, match="outside of an agent's event"):
         store[b"sku"] = b"1"
+
+
+def test_table_get_reads_the_store_once(store, monkeypatch):
+    table = store.table
+    with At(SOURCE, 1):
+        store[b"sku"] = b"1"
+    store.commit({SOURCE: 2})
+    reads = []
+    read = BufferedStore._get
+    monkeypatch.setattr(BufferedStore, "_get", lambda self, key: reads.append(key) or read(self, key))
+    with At(SOURCE, 2):
+        assert table.get("sku") == b"1"
+        assert table.get("missing", b"none") == b"none"
+        del store[b"sku"]
+        assert table.get("sku") is None
+    assert reads == [b"sku", b"missing", b"sku"]
