@@ -77,7 +77,7 @@ class TableSizeCollector(Collector):
     table of about a hundred skus), so the keys are counted instead, a chunk
     at a time between two turns of the event loop, every ``TABLE_SIZE_INTERVAL``.
     The orders table and the ledgers only grow, and counting ~1,000,000 keys
-    takes a quarter of a second: a count that took ``t`` seconds is followed
+    takes ~0.45 s: a count that took ``t`` seconds is followed
     by the next one no sooner than ``t / share`` seconds later, so counting
     never takes more than ``share`` of the worker's time.
     """
