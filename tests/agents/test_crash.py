@@ -19,7 +19,9 @@ def test_sigkill_in_mid_stream_loses_and_repeats_nothing(kafka_stack, registered
     try:
         load.seed_state(kafka_stack)
         load.publish_orders(kafka_stack)
-        decided_at_kill = len(load.outcomes(kafka_stack, expected=load.orders // 5, timeout=180))
+        # Kill at the first outcomes seen, with no settling: reading the topic's history from
+        # the start takes a while, and the worker goes on deciding orders meanwhile.
+        decided_at_kill = len(load.outcomes(kafka_stack, expected=load.orders // 20, timeout=180, settle=0))
         worker.kill()
         assert 0 < decided_at_kill < load.orders, "the kill must land in mid-stream"
 

@@ -69,9 +69,9 @@ async def publish_raw(settings: Settings, topic: str, key: bytes, value: bytes) 
 
 
 async def read_topic(settings: Settings, topic: str, accept, *, expected: int, timeout: float = 120.0,
-                     record: str | None = None) -> list:
+                     record: str | None = None, settle: float = 3.0) -> list:
     """Read ``topic`` from the start with ``read_committed`` until ``expected`` records pass
-    ``accept`` (or ``timeout``), then a little longer to catch any extra (duplicate) ones.
+    ``accept`` (or ``timeout``), then ``settle`` seconds longer to catch any extra (duplicate) ones.
     Values are decoded with ``record``'s reader schema when given, else left as messages."""
     registry = SchemaRegistry(settings.registry_url)
     decode = registry.deserializer(record).decode if record else None
@@ -96,7 +96,7 @@ async def read_topic(settings: Settings, topic: str, accept, *, expected: int, t
                     if accept(value):
                         found.append(value)
             if len(found) >= expected and settle_until is None:
-                settle_until = time.monotonic() + 3.0
+                settle_until = time.monotonic() + settle
             if settle_until is not None and time.monotonic() >= settle_until:
                 break
         return found
@@ -104,10 +104,11 @@ async def read_topic(settings: Settings, topic: str, accept, *, expected: int, t
         await consumer.stop()
 
 
-async def outcomes_for(settings: Settings, prefix: str, expected: int, timeout: float = 120.0) -> list[dict]:
+async def outcomes_for(settings: Settings, prefix: str, expected: int, timeout: float = 120.0,
+                       settle: float = 3.0) -> list[dict]:
     """Every ``OrderOutcome`` (duplicates included) whose orderId starts with ``prefix``."""
     return await read_topic(settings, "order-outcomes", lambda o: o["orderId"].startswith(prefix),
-                            expected=expected, timeout=timeout, record="OrderOutcome")
+                            expected=expected, timeout=timeout, record="OrderOutcome", settle=settle)
 
 
 def by_order(outcomes: list[dict]) -> dict[str, list[dict]]:

@@ -78,8 +78,9 @@ class SagaLoad:
         self.publish_orders(settings, self.orders // 2)
         return self.check(self.outcomes(settings, expected=self.orders), url)
 
-    def outcomes(self, settings, expected: int, timeout: float = 300) -> dict[str, list[dict]]:
-        return by_order(asyncio.run(outcomes_for(settings, self.prefix, expected=expected, timeout=timeout)))
+    def outcomes(self, settings, expected: int, timeout: float = 300, settle: float = 3.0) -> dict[str, list[dict]]:
+        return by_order(asyncio.run(outcomes_for(settings, self.prefix, expected=expected, timeout=timeout,
+                                                 settle=settle)))
 
     def check(self, grouped: dict[str, list[dict]], url: str) -> Counter:
         """Assert the contract: one outcome per order, and tables that agree with them."""
