@@ -25,6 +25,7 @@ def test_report_writes_the_section_and_the_chart(throughput_run, latency_run, st
     assert f"| {first_rate['received']:,} / {first_rate['sent']:,} |" in text
     assert profile_run["results"]["top_own"][0]["function"] in text
     assert f"{throughput_run['machine']['cores']} cores" in text
+    assert "| saga / bare transactional loop (best) |" in text and "a plain Faust agent's 1,060 |" in text
     for name in ("throughput", "latency", "state", "profile"):
         assert list((bench_dir / "readme").glob(f"{name}-*.json")), name
     assert (bench_dir / report.CHART).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

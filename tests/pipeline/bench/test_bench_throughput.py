@@ -47,7 +47,11 @@ def test_ratios_and_goals(throughput_run):
     assert found["ratios"]["saga/aiokafka"]["best"] == pytest.approx(
         variants["saga"]["best"] / variants["aiokafka"]["best"])
     assert set(found["ratios"]) == {"saga/aiokafka", "saga/aiokafka-tx", "saga/quix"}
-    assert [goal["met"] in (True, False) for goal in found["goals"]] == [True, True]
+    tx_loop, quix, rate = found["goals"]
+    assert tx_loop["value"] == found["ratios"]["saga/aiokafka-tx"]["best"] and tx_loop["target"] == 0.6
+    assert quix["value"] == found["ratios"]["saga/quix"]["best"] and quix["target"] == 1.0
+    assert rate["value"] == variants["saga"]["best"] and rate["target"] == 10_600
+    assert all(goal["met"] in (True, False) for goal in found["goals"])
 
 
 def test_the_profile_of_the_saga_run_names_functions(throughput_run):
