@@ -68,8 +68,12 @@ async def publish_raw(settings: Settings, topic: str, key: bytes, value: bytes) 
         await producer.stop()
 
 
+#: Seconds a reader goes on after its expected records, to catch extra (duplicate) ones.
+SETTLE_SECONDS = 3.0
+
+
 async def read_topic(settings: Settings, topic: str, accept, *, expected: int, timeout: float = 120.0,
-                     record: str | None = None, settle: float = 3.0) -> list:
+                     record: str | None = None, settle: float = SETTLE_SECONDS) -> list:
     """Read ``topic`` from the start with ``read_committed`` until ``expected`` records pass
     ``accept`` (or ``timeout``), then ``settle`` seconds longer to catch any extra (duplicate) ones.
     Values are decoded with ``record``'s reader schema when given, else left as messages."""
@@ -105,7 +109,7 @@ async def read_topic(settings: Settings, topic: str, accept, *, expected: int, t
 
 
 async def outcomes_for(settings: Settings, prefix: str, expected: int, timeout: float = 120.0,
-                       settle: float = 3.0) -> list[dict]:
+                       settle: float = SETTLE_SECONDS) -> list[dict]:
     """Every ``OrderOutcome`` (duplicates included) whose orderId starts with ``prefix``."""
     return await read_topic(settings, "order-outcomes", lambda o: o["orderId"].startswith(prefix),
                             expected=expected, timeout=timeout, record="OrderOutcome", settle=settle)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.models import OrderPlaced
-from support.events import by_order, deposit, order, outcomes_for, publish, stock
+from support.events import SETTLE_SECONDS, by_order, deposit, order, outcomes_for, publish, stock
 
 
 def http_json(url: str, *, settle: float = 60.0) -> dict:
@@ -78,7 +78,8 @@ class SagaLoad:
         self.publish_orders(settings, self.orders // 2)
         return self.check(self.outcomes(settings, expected=self.orders), url)
 
-    def outcomes(self, settings, expected: int, timeout: float = 300, settle: float = 3.0) -> dict[str, list[dict]]:
+    def outcomes(self, settings, expected: int, timeout: float = 300,
+                 settle: float = SETTLE_SECONDS) -> dict[str, list[dict]]:
         return by_order(asyncio.run(outcomes_for(settings, self.prefix, expected=expected, timeout=timeout,
                                                  settle=settle)))
 
