@@ -90,6 +90,38 @@ class BenchProcess:
         return self.popen.returncode
 
 
+class ProcessGroup:
+    """Processes measured as one contender: started together, stopped together.
+
+    Its :attr:`started` is its first process's, its peak RSS the largest sum
+    of their RSS seen by :meth:`sample`; :meth:`check_alive` raises when any
+    of them has exited.
+    """
+
+    def __init__(self, processes: list[BenchProcess]) -> None:
+        self.processes = processes
+        self.started = 0.0
+        self.peak_rss = 0
+
+    def start(self) -> "ProcessGroup":
+        for process in self.processes:
+            process.start()
+        self.started = self.processes[0].started
+        return self
+
+    def sample(self) -> int:
+        rss = sum(process.sample() for process in self.processes)
+        self.peak_rss = max(self.peak_rss, rss)
+        return rss
+
+    def check_alive(self) -> None:
+        for process in self.processes:
+            process.check_alive()
+
+    def stop(self, timeout: float = 60.0) -> list[int | None]:
+        return [process.stop(timeout) for process in self.processes]
+
+
 def cluster_env(settings: Settings) -> dict[str, str]:
     """The environment that points a child process at the benchmark's cluster."""
     return {"KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers, "SCHEMA_REGISTRY_URL": settings.registry_url,

@@ -10,6 +10,8 @@ commit interval):
 * ``aiokafka-tx``: the same loop with Kafka transactions (outputs and input
   offsets committed together);
 * ``saga``: ``orderflow worker``, one worker, exactly_once, from empty state;
+* ``saga-2``: the same with two workers, started together, which share the
+  partitions (a worker is one event-loop thread: the second uses the other core);
 * ``quix``: Quix Streams doing the inventory part (per-sku reservations in
   its RocksDB state, one outcome per order), exactly-once by default.
 
@@ -47,7 +49,7 @@ from pipeline.bench.cluster import (
     stack_option,
 )
 from pipeline.bench.outputs import OutputWatcher
-from pipeline.bench.processes import BenchProcess, cluster_env, saga_worker
+from pipeline.bench.processes import BenchProcess, ProcessGroup, cluster_env, saga_worker
 from pipeline.serde import SchemaRegistry, schemas
 from pipeline.settings import Settings
 from pipeline.stack.ports import free_ports
@@ -57,8 +59,11 @@ VARIANTS = {
     "aiokafka": ("(a) aiokafka loop", "auto-commit"),
     "aiokafka-tx": ("(b) aiokafka + transactions", "exactly-once"),
     "saga": ("(c) orderflow saga", "exactly_once"),
+    "saga-2": ("(c2) orderflow saga, 2 workers", "exactly_once"),
     "quix": ("(d) Quix Streams, inventory", "exactly-once"),
 }
+#: saga variant -> its worker processes
+SAGA_WORKERS = {"saga": 1, "saga-2": 2}
 #: The saga against the bare transactional loop (b) and Quix Streams (d), best rates.
 GOAL_VS_TX_LOOP, GOAL_VS_QUIX = 0.6, 1.0
 #: A plain Faust agent doing Quix's job (``table[sku] += q``, ``await topic.send``) with
@@ -125,7 +130,7 @@ class Bench:
         rate = workload.send(self.settings, "orders", self.input.orders, self.console)
         return {"produce_orders_per_s": round(rate)}
 
-    def process_for(self, variant: str, output: str, group: str, run_dir: Path) -> BenchProcess:
+    def process_for(self, variant: str, output: str, group: str, run_dir: Path) -> BenchProcess | ProcessGroup:
         env = cluster_env(self.settings)
         log = run_dir.with_suffix(".log")
         if variant.startswith("aiokafka"):
@@ -140,7 +145,11 @@ class Bench:
                     "--commit-interval", str(self.options.commit_interval),
                     "--guarantee", self.options.quix_guarantee]
             return BenchProcess(variant, argv, log, env)
-        return saga_worker(self.settings, run_dir, free_ports(1)[0])
+        workers = SAGA_WORKERS[variant]
+        if workers == 1:
+            return saga_worker(self.settings, run_dir, free_ports(1)[0])
+        return ProcessGroup([saga_worker(self.settings, run_dir / f"worker-{n}", port)
+                             for n, port in enumerate(free_ports(workers))])
 
     def run(self, variant: str, attempt: int, progress: Callable[[int], None] | None = None,
             saga_hook: SagaHook | None = None) -> Run:
@@ -148,9 +157,10 @@ class Bench:
         assert self.input is not None, "prepare() first"
         expected = len(self.input.orders)
         group = f"bench-{variant}-{self.token}-{attempt}"
-        output = SAGA_OUTPUT if variant == "saga" else group
+        saga = variant in SAGA_WORKERS
+        output = SAGA_OUTPUT if saga else group
         run_dir = self.scratch / group
-        if variant == "saga":
+        if saga:
             reset_saga(self.settings)
         else:
             create_topics(self.settings, [output])
@@ -171,7 +181,7 @@ class Bench:
                   watcher.first_read() - process.started if watcher.count else seconds,
                   process.peak_rss / 2**20, dict(watcher.outcomes(self.registry)), complete,
                   watcher.messages - watcher.count)
-        if variant != "saga":
+        if not saga:
             self.forget(group)
         shutil.rmtree(run_dir, ignore_errors=True)
         return run
@@ -203,6 +213,9 @@ def summarize(runs: list[Run], options: Options) -> dict:
             if other in variants:
                 ratios[f"saga/{other}"] = {stat: variants["saga"][stat] / variants[other][stat]
                                            for stat in ("best", "median")}
+        if "saga-2" in variants:
+            ratios["saga-2/saga"] = {stat: variants["saga-2"][stat] / variants["saga"][stat]
+                                     for stat in ("best", "median")}
     summary = {"variants": variants, "ratios": ratios}
     return {**summary, "goals": [goal.as_dict() for goal in throughput_goals(summary)]}
 
@@ -305,7 +318,7 @@ def with_options(options: list):
 @stack_option
 @results.results_option
 def command(stack_mode: str, results_dir: Path, profile: bool, **chosen) -> None:
-    """Orders/s: bare aiokafka loop, with transactions, the saga, Quix Streams."""
+    """Orders/s: bare aiokafka loop, with transactions, the saga (one and two workers), Quix Streams."""
     from pipeline.bench import profile as profiling
 
     console = Console()

@@ -46,7 +46,9 @@ def test_ratios_and_goals(throughput_run):
     variants = found["variants"]
     assert found["ratios"]["saga/aiokafka"]["best"] == pytest.approx(
         variants["saga"]["best"] / variants["aiokafka"]["best"])
-    assert set(found["ratios"]) == {"saga/aiokafka", "saga/aiokafka-tx", "saga/quix"}
+    assert set(found["ratios"]) == {"saga/aiokafka", "saga/aiokafka-tx", "saga/quix", "saga-2/saga"}
+    assert found["ratios"]["saga-2/saga"]["median"] == pytest.approx(
+        variants["saga-2"]["median"] / variants["saga"]["median"])
     tx_loop, quix, rate = found["goals"]
     assert tx_loop["value"] == found["ratios"]["saga/aiokafka-tx"]["best"] and tx_loop["target"] == 0.6
     assert quix["value"] == found["ratios"]["saga/quix"]["best"] and quix["target"] == 1.0
