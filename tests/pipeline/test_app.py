@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline.app import create_app
+from faust.types import TP
+
+from pipeline.app import InboundTimes, create_app
 from pipeline.metrics.sensor import PipelineSensor
 from pipeline.settings import Settings
 
@@ -13,5 +15,18 @@ def test_the_monitor_is_not_among_the_sensors(tmp_path) -> None:
     sensor = PipelineSensor(app)
     app.sensors.add(sensor)
     app.on_init_dependencies()
-    assert list(app.sensors) == [sensor]
-    assert app.monitor is not None
+    assert app.monitor is not None and app.monitor not in app.sensors
+    others = [s for s in app.sensors if s is not sensor]
+    assert sensor in app.sensors and [type(s) for s in others] == [InboundTimes]
+
+
+def test_the_livelock_check_still_sees_when_streams_take_events(tmp_path) -> None:
+    """Faust's consumer thread reads ``app.monitor.stream_inbound_time``; a stream event in must set it."""
+    app = create_app(replace(Settings.from_env(), data_dir=tmp_path))
+    app.on_init_dependencies()
+    tp = TP("orderflow-orders", 3)
+    assert tp not in app.monitor.stream_inbound_time
+    app.sensors.on_stream_event_in(tp, 41, stream=None, event=None)
+    first = app.monitor.stream_inbound_time[tp]
+    app.sensors.on_stream_event_in(tp, 42, stream=None, event=None)
+    assert app.monitor.stream_inbound_time[tp] >= first > 0
