@@ -207,15 +207,10 @@ def summarize(runs: list[Run], options: Options) -> dict:
             "best": max(rates), "median": statistics.median(rates), "rates": rates,
             "runs": [asdict(run) for run in mine],
         }
-    ratios = {}
-    if "saga" in variants:
-        for other in ("aiokafka", "aiokafka-tx", "quix"):
-            if other in variants:
-                ratios[f"saga/{other}"] = {stat: variants["saga"][stat] / variants[other][stat]
-                                           for stat in ("best", "median")}
-        if "saga-2" in variants:
-            ratios["saga-2/saga"] = {stat: variants["saga-2"][stat] / variants["saga"][stat]
-                                     for stat in ("best", "median")}
+    # the saga against each other contender, and two workers against one
+    pairs = [("saga", other) for other in ("aiokafka", "aiokafka-tx", "quix")] + [("saga-2", "saga")]
+    ratios = {f"{top}/{bottom}": {stat: variants[top][stat] / variants[bottom][stat] for stat in ("best", "median")}
+              for top, bottom in pairs if top in variants and bottom in variants}
     summary = {"variants": variants, "ratios": ratios}
     return {**summary, "goals": [goal.as_dict() for goal in throughput_goals(summary)]}
 
