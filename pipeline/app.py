@@ -10,8 +10,9 @@ from typing import Any, MutableMapping
 
 import faust
 from faust.types import TP
+from mode.utils.objects import cached_property
 
-from pipeline.eos import OrderedAttachments, Transport
+from pipeline.eos import FlowControl, OrderedAttachments, Transport
 from pipeline.eos.store_memory import MIB, TableMemory
 from pipeline.serde import SchemaRegistry
 from pipeline.settings import Settings
@@ -52,6 +53,12 @@ class App(faust.App):
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
+
+    @cached_property
+    def flow_control(self) -> FlowControl:
+        """Faust's flow control of the streams, without emptying their buffers
+        while the flow runs (:mod:`pipeline.eos.flow`)."""
+        return FlowControl(loop=self.loop)
 
     def on_init_dependencies(self):
         """Faust's services, without its Monitor among the sensors.

@@ -124,17 +124,29 @@ def _led(admin: AdminClient, topic: str) -> bool:
 
 
 def delete_groups(settings: Settings, groups: Iterable[str], timeout: float = 30.0) -> None:
-    """Delete consumer groups (and their committed offsets); unknown groups are fine."""
-    groups = list(groups)
-    if not groups:
-        return
+    """Delete consumer groups (and their committed offsets); unknown groups are fine.
+
+    A group whose last member was killed keeps it until its session times out
+    (``ORDERFLOW_SESSION_TIMEOUT``, 10 s for a worker): such a group is tried
+    again until ``timeout``.
+    """
+    pending = list(groups)
     admin = _admin(settings)  # kept referenced: its futures never resolve once it is collected
-    for group, future in admin.delete_consumer_groups(groups, request_timeout=timeout).items():
-        try:
-            future.result(timeout)
-        except KafkaException as exc:
-            if exc.args[0].code() not in (exc.args[0].GROUP_ID_NOT_FOUND, exc.args[0].NOT_COORDINATOR):
-                raise RuntimeError(f"cannot delete consumer group {group!r}: {exc.args[0].str()}") from exc
+    deadline = time.monotonic() + timeout
+    while pending:
+        not_empty = []
+        for group, future in admin.delete_consumer_groups(pending, request_timeout=timeout).items():
+            try:
+                future.result(timeout)
+            except KafkaException as exc:
+                error = exc.args[0]
+                if error.code() == error.NON_EMPTY_GROUP and time.monotonic() < deadline:
+                    not_empty.append(group)
+                elif error.code() not in (error.GROUP_ID_NOT_FOUND, error.NOT_COORDINATOR):
+                    raise RuntimeError(f"cannot delete consumer group {group!r}: {error.str()}") from exc
+        pending = not_empty
+        if pending:
+            time.sleep(1.0)
 
 
 def reset_saga(settings: Settings, inputs: bool = False) -> None:

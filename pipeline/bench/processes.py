@@ -76,18 +76,26 @@ class BenchProcess:
         except OSError:
             return "(no log)"
 
-    def stop(self, timeout: float = 60.0) -> int | None:
-        """SIGTERM to its session, then SIGKILL after ``timeout`` s; its exit code."""
+    def terminate(self) -> None:
+        """SIGTERM to its session, if it still runs."""
+        if self.running():
+            os.killpg(self.popen.pid, signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int | None:
+        """Its exit code, after SIGKILL to its session if it still runs after ``timeout`` s."""
         if self.popen is None:
             return None
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait()
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
         return self.popen.returncode
+
+    def stop(self, timeout: float = 60.0) -> int | None:
+        """SIGTERM to its session, then SIGKILL after ``timeout`` s; its exit code."""
+        self.terminate()
+        return self.wait(timeout)
 
 
 class ProcessGroup:
@@ -119,7 +127,12 @@ class ProcessGroup:
             process.check_alive()
 
     def stop(self, timeout: float = 60.0) -> list[int | None]:
-        return [process.stop(timeout) for process in self.processes]
+        """SIGTERM to all at once: one by one, each stop was a rebalance that gave the
+        others every partition, and a worker stopping in mid-recovery could outlast
+        ``timeout`` and be killed, its group membership left for the next run."""
+        for process in self.processes:
+            process.terminate()
+        return [process.wait(timeout) for process in self.processes]
 
 
 def cluster_env(settings: Settings) -> dict[str, str]:

@@ -23,7 +23,12 @@ faust-streaming #177, #323, #432, #502, #517):
 * a rebalance commits offsets of events that were skipped, or whose
   outputs were dropped, and the compiled stream iterator acknowledges
   events behind the consumer's back (:mod:`pipeline.eos.transport`,
-  :mod:`pipeline.eos.stream`).
+  :mod:`pipeline.eos.stream`);
+* the end of a recovery empties the stream buffers while the flow already
+  runs, so a partition's commit waits forever for events thrown away
+  (:mod:`pipeline.eos.flow`), and seeks partitions back to their committed
+  offsets under the streams, so events are processed twice
+  (:mod:`pipeline.eos.transport`).
 
 This package closes them so that an event's table writes, its outputs and
 its input offset are committed in one Kafka transaction, or not at all. Its
@@ -34,9 +39,10 @@ transaction and partition, instead of one ``send`` per record
 (:mod:`pipeline.eos.batches`).
 """
 from pipeline.eos.attachments import OrderedAttachments
+from pipeline.eos.flow import FlowControl
 from pipeline.eos.manager import TableManager
 from pipeline.eos.stream import Stream
 from pipeline.eos.tables import TransactionalTable
 from pipeline.eos.transport import Transport
 
-__all__ = ["OrderedAttachments", "Stream", "TableManager", "TransactionalTable", "Transport"]
+__all__ = ["FlowControl", "OrderedAttachments", "Stream", "TableManager", "TransactionalTable", "Transport"]

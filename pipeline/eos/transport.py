@@ -38,7 +38,7 @@ from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Set, Tuple
 
 from aiokafka.errors import ProducerFenced
 from faust.exceptions import ProducerSendError
-from faust.transport.consumer import TopicPartitionGroup
+from faust.transport.consumer import TopicPartitionGroup, ensure_TP
 from faust.transport.consumer import TransactionManager as _TransactionManager
 from faust.transport.drivers import aiokafka as _aiokafka
 from faust.types import TP, FutureMessage, Message
@@ -199,17 +199,7 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         self._generation_started = monotonic()
 
     async def getmany(self, timeout: float) -> AsyncIterator[Tuple[TP, Message]]:
-        """Faust's fetch loop, with the offsets between two messages recorded as a gap.
-
-        Under ``read_committed`` offsets skip transaction markers and aborted
-        records, and Faust counts such a gap as acknowledged. It measures the
-        gap from the last offset it *read*, which survives a rebalance, a seek
-        back and a cancelled hand-off, so a gap can swallow events never
-        processed, and even the message itself; and it drops re-fetched
-        messages below that offset. Here a gap is only what lies strictly
-        between two consecutive messages of one consumer generation, or
-        between the committed offset (where every generation, and every seek
-        back, starts reading) and its first message.
+        """Faust's fetch loop, each message admitted by :meth:`_admit` first.
 
         Once every record of a fetch has been handed over, table recovery is
         told (:meth:`pipeline.eos.recovery.Recovery.on_fetched`), unless the
@@ -218,23 +208,69 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         """
         generation = self.app.consumer_generation_id
         async for tp, message in super().getmany(timeout):
-            previous = self._delivered.get(tp)
-            if previous is not None and previous[0] == message.generation_id and message.offset > previous[1]:
-                start = previous[1] + 1
-            else:
-                # The first message of a generation, or of a seek back to the
-                # committed offset (Faust seeks while the flow is suspended):
-                # Faust would drop it as below the last offset it read.
-                start = self._committed_offset.get(tp)
-                self._read_offset[tp] = None
-            if start is not None and message.offset > start:
-                self._gap[tp].addi(start, message.offset)
-            self._delivered[tp] = (message.generation_id, message.offset)
-            self._arrived_at[tp] = monotonic()
-            yield tp, message
+            if self._admit(tp, message):
+                yield tp, message
         recovery = self.app.tables.recovery
         if recovery.restoring and self.flow_active and self.app.consumer_generation_id == generation:
             await recovery.on_fetched(self)
+
+    def _admit(self, tp: TP, message: Message) -> bool:
+        """Whether to hand ``message`` over; records the gap before it if so.
+
+        Under ``read_committed`` offsets skip transaction markers and aborted
+        records, and Faust counts such a gap as acknowledged. It measures the
+        gap from the last offset it *read*, which survives a rebalance, a seek
+        back and a cancelled hand-off, so a gap can swallow events never
+        processed, and even the message itself; and it drops re-fetched
+        messages below that offset. Here a gap is only what lies strictly
+        between two consecutive messages of one consumer generation, or
+        between the committed offset (where every generation starts reading)
+        and its first message.
+
+        A message of a stream partition is handed over once per generation:
+        Faust's recovery seeks the stream partitions to their committed
+        offsets while they are already being fetched and processed
+        (``on_recovery_completed``: resume, then ``perform_seek``; upstream
+        faust-streaming #596), and the records fetched again behind that seek
+        were processed a second time, their outputs published twice. Each one
+        handed over before is in a stream buffer, being processed, or
+        acknowledged. Changelog partitions are sought back on purpose (table
+        recovery), and their records come again.
+        """
+        previous = self._delivered.get(tp)
+        same_generation = previous is not None and previous[0] == message.generation_id
+        if same_generation and message.offset > previous[1]:
+            start: Optional[int] = previous[1] + 1
+        elif same_generation and self.app.topics.acks_enabled_for(tp.topic):
+            return False
+        else:
+            # The first message of a generation, or of a changelog seek:
+            # Faust would drop it as below the last offset it read.
+            start = self._committed_offset.get(tp)
+            self._read_offset[tp] = None
+        if start is not None and message.offset > start:
+            self._gap[tp].addi(start, message.offset)
+        self._delivered[tp] = (message.generation_id, message.offset)
+        self._arrived_at[tp] = monotonic()
+        return True
+
+    async def perform_seek(self) -> None:
+        """Faust's seek to the committed offsets, never moving a committed offset back.
+
+        The committed offsets are read one partition after another while the
+        streams run (see :meth:`_admit`); a commit of this worker can finish
+        in between, and Faust then recorded the older offset it had read.
+        The events between the two were never acknowledged again, and the
+        commit of that partition waited for them forever.
+        """
+        committed = await self.seek_to_committed()
+        self._read_offset.update({ensure_TP(tp): offset if offset is not None and offset >= 0 else None
+                                  for tp, offset in committed.items()})
+        for tp, offset in committed.items():
+            tp = ensure_TP(tp)
+            current = self._committed_offset.get(tp)
+            if offset and (current is None or offset > current):
+                self._committed_offset[tp] = offset
 
     async def fetch_position(self, tp: TP) -> Optional[int]:
         """The offset after the last record of ``tp`` that a fetch returned."""

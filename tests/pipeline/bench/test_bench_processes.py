@@ -41,3 +41,30 @@ def test_a_group_is_dead_when_one_of_its_processes_exits(tmp_path):
             group.check_alive()
     finally:
         group.stop(timeout=10)
+
+
+SLOW_TO_STOP = """
+import signal, sys, time
+def on_term(*_):
+    print("term", time.time(), flush=True)
+    time.sleep(1.5)
+    print("exit", time.time(), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_group_is_told_to_stop_all_at_once(tmp_path):
+    """Each worker stopping alone would be a rebalance handing its partitions to the others."""
+    first, second = python(tmp_path, "first", SLOW_TO_STOP), python(tmp_path, "second", SLOW_TO_STOP)
+    group = ProcessGroup([first, second]).start()
+    deadline = time.monotonic() + 10
+    while not all(p.log_path.exists() and "ready" in p.log_path.read_text() for p in (first, second)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert group.stop(timeout=10) == [0, 0]
+    times = {p.name: dict(line.split() for line in p.log_path.read_text().splitlines() if " " in line)
+             for p in (first, second)}
+    assert float(times["second"]["term"]) < float(times["first"]["exit"])
