@@ -255,21 +255,39 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         return True
 
     async def perform_seek(self) -> None:
-        """Faust's seek to the committed offsets, never moving a committed offset back.
+        """Seek every partition to its committed offset, never moving a committed offset back.
 
         The committed offsets are read one partition after another while the
         streams run (see :meth:`_admit`); a commit of this worker can finish
         in between, and Faust then recorded the older offset it had read.
         The events between the two were never acknowledged again, and the
         commit of that partition waited for them forever.
+
+        aiokafka's ``seek_to_committed`` leaves a partition without a
+        committed offset (or committed at 0) where its fetch position is. But
+        Faust calls this seek to take back records it fetched and dropped
+        (``getmany`` while the flow is suspended, a fetch cut short by a new
+        generation): such a partition then went on after the dropped records,
+        and since nothing was committed there, its first commit took them as
+        done. Seen after the start-up rebalance of two workers: ``orders``
+        offsets 0-4 of a partition committed, never routed. Stream partitions
+        without a committed offset are sought to their first offset here, and
+        that offset becomes their committed one for :meth:`_new_offset`.
         """
-        committed = await self.seek_to_committed()
-        self._read_offset.update({ensure_TP(tp): offset if offset is not None and offset >= 0 else None
+        committed = {ensure_TP(tp): offset for tp, offset in (await self.seek_to_committed()).items()}
+        self._read_offset.update({tp: offset if offset is not None and offset >= 0 else None
                                   for tp, offset in committed.items()})
+        unsought = [tp for tp, offset in committed.items()
+                    if not offset and self.app.topics.acks_enabled_for(tp.topic)]
+        if unsought:
+            starts = {ensure_TP(tp): offset for tp, offset in (await self.earliest_offsets(*unsought)).items()}
+            for tp in unsought:
+                start = max(starts[tp], self._committed_offset.get(tp) or 0)
+                await self.seek(tp, start)
+                committed[tp] = start
         for tp, offset in committed.items():
-            tp = ensure_TP(tp)
             current = self._committed_offset.get(tp)
-            if offset and (current is None or offset > current):
+            if offset is not None and (current is None or offset > current):
                 self._committed_offset[tp] = offset
 
     async def fetch_position(self, tp: TP) -> Optional[int]:
@@ -313,7 +331,10 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
 
         Faust lets that run start one offset after the committed one, so an
         event sitting at the committed offset that never reached its stream
-        is committed unprocessed.
+        is committed unprocessed; and anywhere when the committed offset is
+        unknown. Every generation's :meth:`perform_seek` learns it (the
+        partition's first offset if nothing was committed) before the flow
+        resumes; until then nothing of the partition is committed.
         """
         acked = self._acked[tp]
         if not acked:
@@ -325,7 +346,7 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         gaps.chop(0, top)
         acked[:] = sorted(set(acked))
         committed = self._committed_offset.get(tp)
-        if committed is not None and acked[0] > committed:
+        if committed is None or acked[0] > committed:
             return None
         run_end = 0
         while run_end + 1 < len(acked) and acked[run_end + 1] == acked[run_end] + 1:

@@ -1,8 +1,9 @@
-"""What the consumer hands to the streams after a seek, and the committed offsets a seek leaves."""
+"""What the consumer hands to the streams after a seek, the committed offsets a seek leaves, and what a commit takes."""
 from __future__ import annotations
 
 from collections import defaultdict
 from types import SimpleNamespace
+from typing import Optional
 
 from faust.types import TP
 from intervaltree import IntervalTree
@@ -71,3 +72,57 @@ async def test_a_seek_never_moves_a_committed_offset_back() -> None:
     await Consumer.perform_seek(state)
     assert state._committed_offset == {ORDERS: 991, other: 3335}
     assert dict(state._read_offset) == {ORDERS: 851, other: 3335, CHANGELOG: None}
+
+
+def seeking(state: SimpleNamespace, committed: dict, first: dict) -> list:
+    """Give ``state`` the broker's committed and first offsets; returns the seeks made."""
+    seeks = []
+
+    async def seek_to_committed():
+        return dict(committed)
+
+    async def earliest_offsets(*partitions):
+        return {tp: first[tp] for tp in partitions}
+
+    async def seek(tp, offset):
+        seeks.append((tp, offset))
+
+    state.seek_to_committed, state.earliest_offsets, state.seek = seek_to_committed, earliest_offsets, seek
+    return seeks
+
+
+async def test_a_stream_partition_without_a_committed_offset_is_sought_to_its_first_offset() -> None:
+    # Records 0-4 were fetched and dropped (flow suspended); aiokafka's seek
+    # to the committed offsets leaves a partition that has none where it is.
+    state = consumer()
+    other = TP("orders", 5)
+    seeks = seeking(state, {ORDERS: None, other: 0, CHANGELOG: None}, {ORDERS: 0, other: 0, CHANGELOG: 0})
+    await Consumer.perform_seek(state)
+    assert sorted(seeks) == [(ORDERS, 0), (other, 0)]
+    assert state._committed_offset == {ORDERS: 0, other: 0}
+
+
+async def test_a_partition_without_a_committed_offset_is_sought_to_the_offset_this_worker_committed() -> None:
+    state = consumer({ORDERS: 274})  # committed by this worker after the broker was asked
+    seeks = seeking(state, {ORDERS: None}, {ORDERS: 0})
+    await Consumer.perform_seek(state)
+    assert seeks == [(ORDERS, 274)] and state._committed_offset == {ORDERS: 274}
+
+
+def committing(committed: Optional[int], acked: list[int]) -> SimpleNamespace:
+    """The state ``Consumer._new_offset`` reads and writes, for ``ORDERS``."""
+    return SimpleNamespace(
+        _acked=defaultdict(list, {ORDERS: list(acked)}),
+        _acked_index=defaultdict(set, {ORDERS: set(acked)}),
+        _gap=defaultdict(IntervalTree),
+        _committed_offset={} if committed is None else {ORDERS: committed},
+    )
+
+
+def test_nothing_is_committed_while_the_committed_offset_is_unknown() -> None:
+    assert Consumer._new_offset(committing(None, [5, 6, 7]), ORDERS) is None
+
+
+def test_a_commit_takes_the_run_of_acknowledged_offsets_from_the_committed_one() -> None:
+    assert Consumer._new_offset(committing(0, [5, 6, 7]), ORDERS) is None  # 0-4 never acknowledged
+    assert Consumer._new_offset(committing(5, [5, 6, 7, 9]), ORDERS) == 8
