@@ -333,8 +333,10 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         event sitting at the committed offset that never reached its stream
         is committed unprocessed; and anywhere when the committed offset is
         unknown. Every generation's :meth:`perform_seek` learns it (the
-        partition's first offset if nothing was committed) before the flow
-        resumes; until then nothing of the partition is committed.
+        partition's first offset if nothing was committed), but the streams
+        can already run before the recovery's seek (seen: 4 of 50 workers of
+        two-worker runs acknowledged events of a new generation up to 0.4 s
+        before it); until then nothing of the partition is committed.
         """
         acked = self._acked[tp]
         if not acked:
