@@ -196,6 +196,9 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         self._delivered: dict[TP, Tuple[int, int]] = {}
         #: tp -> when its last message was handed over, in this generation
         self._arrived_at: dict[TP, float] = {}
+        #: stream tp -> (first offset handed over in this generation while its
+        #: committed offset was unknown, next offset expected before it), see :meth:`_refill`
+        self._unanchored: dict[TP, Tuple[int, Optional[int]]] = {}
         self._generation_started = monotonic()
 
     async def getmany(self, timeout: float) -> AsyncIterator[Tuple[TP, Message]]:
@@ -235,22 +238,62 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         were processed a second time, their outputs published twice. Each one
         handed over before is in a stream buffer, being processed, or
         acknowledged. Changelog partitions are sought back on purpose (table
-        recovery), and their records come again.
+        recovery), and their records come again; so do those of a stream
+        partition that lay before its first record handed over (:meth:`_refill`).
         """
         previous = self._delivered.get(tp)
         same_generation = previous is not None and previous[0] == message.generation_id
         if same_generation and message.offset > previous[1]:
             start: Optional[int] = previous[1] + 1
         elif same_generation and self.app.topics.acks_enabled_for(tp.topic):
-            return False
+            return self._refill(tp, message.offset)
         else:
             # The first message of a generation, or of a changelog seek:
             # Faust would drop it as below the last offset it read.
             start = self._committed_offset.get(tp)
             self._read_offset[tp] = None
+            if start is None and self.app.topics.acks_enabled_for(tp.topic):
+                self._unanchored[tp] = (message.offset, None)
         if start is not None and message.offset > start:
             self._gap[tp].addi(start, message.offset)
         self._delivered[tp] = (message.generation_id, message.offset)
+        self._arrived_at[tp] = monotonic()
+        return True
+
+    def _refill(self, tp: TP, offset: int) -> bool:
+        """Whether a stream partition's record fetched again in this generation is new.
+
+        It is when it lies before the generation's first record handed over
+        while the partition's committed offset was unknown: the streams can
+        run before the recovery's :meth:`perform_seek` learns that offset, and
+        the gap before such a first record could not be told. Records before
+        it may have been fetched and dropped, or be transaction markers and
+        aborted records. The seek fetches from the committed offset again:
+        the records before the first one are handed over now, with the gaps
+        between them, up to the first one. Without this, a partition whose
+        first records were aborted (a worker's transaction abandoned at the
+        start-up rebalance) never committed again: its run of acknowledged
+        offsets did not start at the committed one (:meth:`_new_offset`).
+        """
+        unanchored = self._unanchored.get(tp)
+        committed = self._committed_offset.get(tp)
+        if unanchored is None or committed is None:
+            return False
+        first, expected = unanchored
+        if expected is None:
+            expected = committed
+        if offset >= first:
+            # The seek's fetch reached the first record: the gap before it is known.
+            if first > expected:
+                self._gap[tp].addi(expected, first)
+            del self._unanchored[tp]
+            return False
+        if offset < expected:
+            return False
+        if offset > expected:
+            self._gap[tp].addi(expected, offset)
+        self._unanchored[tp] = (first, offset + 1)
+        self._read_offset[tp] = None
         self._arrived_at[tp] = monotonic()
         return True
 
@@ -435,6 +478,7 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         self._gap.clear()
         self._delivered.clear()
         self._arrived_at.clear()
+        self._unanchored.clear()
         self._generation_started = monotonic()
 
 

@@ -23,7 +23,9 @@ def consumer(committed: dict | None = None) -> SimpleNamespace:
         _committed_offset=dict(committed or {}),
         _read_offset=defaultdict(lambda: None),
         _gap=defaultdict(IntervalTree),
+        _unanchored={},
     )
+    state._refill = lambda tp, offset: Consumer._refill(state, tp, offset)
     state.admit = lambda tp, offset, generation=2: Consumer._admit(
         state, tp, SimpleNamespace(offset=offset, generation_id=generation))
     return state
@@ -52,11 +54,39 @@ def test_a_changelog_sought_back_is_read_again() -> None:
     assert state._delivered[CHANGELOG] == (2, 5)
 
 
+def gaps(state: SimpleNamespace, tp: TP = ORDERS) -> list[tuple[int, int]]:
+    return sorted((interval.begin, interval.end) for interval in state._gap[tp])
+
+
 def test_offsets_skipped_between_messages_of_a_generation_are_a_gap() -> None:
     state = consumer({ORDERS: 760})
     assert state.admit(ORDERS, 762)  # 760-761: a transaction marker, an aborted record
     assert state.admit(ORDERS, 765)
-    assert sorted((i.begin, i.end) for i in state._gap[ORDERS]) == [(760, 762), (763, 765)]
+    assert gaps(state) == [(760, 762), (763, 765)]
+
+
+def test_the_seek_brings_what_lay_before_a_first_record_handed_over_without_a_committed_offset() -> None:
+    # The streams ran before the recovery's seek: the first record handed over
+    # (5) came with no committed offset, so what lay before it was unknown.
+    # 0-2 had been fetched and dropped; 3-4 are a transaction marker and an
+    # aborted record, which a read_committed fetch never returns.
+    state = consumer()
+    assert [state.admit(ORDERS, offset) for offset in (5, 6, 8)] == [True] * 3
+    state._committed_offset[ORDERS] = 0  # the seek: the partition's first offset
+    state._read_offset[ORDERS] = 8  # the fetch loop's last offset handed over
+    assert state.admit(ORDERS, 0)
+    assert state._read_offset[ORDERS] is None  # not dropped by the fetch loop as read before
+    assert [state.admit(ORDERS, offset) for offset in (1, 2, 5, 6, 8, 9)] == [True, True, False, False, False, True]
+    assert gaps(state) == [(3, 5), (7, 8)]
+    assert [state.admit(ORDERS, offset) for offset in (0, 1)] == [False, False]  # the hole is filled
+
+
+def test_a_first_record_handed_over_without_a_committed_offset_after_a_transaction_marker() -> None:
+    state = consumer()
+    assert state.admit(ORDERS, 2)  # 0: an aborted record, 1: its marker
+    state._committed_offset[ORDERS] = 0
+    assert [state.admit(ORDERS, offset) for offset in (2, 3)] == [False, True]
+    assert gaps(state) == [(0, 2)]
 
 
 async def test_a_seek_never_moves_a_committed_offset_back() -> None:
