@@ -316,19 +316,28 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         offsets 0-4 of a partition committed, never routed. Stream partitions
         without a committed offset are sought to their first offset here, and
         that offset becomes their committed one for :meth:`_new_offset`.
+
+        Each partition's committed offset is recorded as soon as it is sought
+        (aiokafka's seeks happen before ``seek_to_committed`` returns), not
+        after the requests that follow: the records its new fetch returns can
+        be handed over meanwhile, and :meth:`_refill` reads from that offset.
         """
         committed = {ensure_TP(tp): offset for tp, offset in (await self.seek_to_committed()).items()}
         self._read_offset.update({tp: offset if offset is not None and offset >= 0 else None
                                   for tp, offset in committed.items()})
         unsought = [tp for tp, offset in committed.items()
                     if not offset and self.app.topics.acks_enabled_for(tp.topic)]
+        self._learn_committed({tp: offset for tp, offset in committed.items() if tp not in unsought})
         if unsought:
             starts = {ensure_TP(tp): offset for tp, offset in (await self.earliest_offsets(*unsought)).items()}
             for tp in unsought:
                 start = max(starts[tp], self._committed_offset.get(tp) or 0)
+                self._learn_committed({tp: start})
                 await self.seek(tp, start)
-                committed[tp] = start
-        for tp, offset in committed.items():
+
+    def _learn_committed(self, offsets: Mapping[TP, Optional[int]]) -> None:
+        """Record committed offsets read from the broker, never moving one back."""
+        for tp, offset in offsets.items():
             current = self._committed_offset.get(tp)
             if offset is not None and (current is None or offset > current):
                 self._committed_offset[tp] = offset

@@ -26,6 +26,7 @@ def consumer(committed: dict | None = None) -> SimpleNamespace:
         _unanchored={},
     )
     state._refill = lambda tp, offset: Consumer._refill(state, tp, offset)
+    state._learn_committed = lambda offsets: Consumer._learn_committed(state, offsets)
     state.admit = lambda tp, offset, generation=2: Consumer._admit(
         state, tp, SimpleNamespace(offset=offset, generation_id=generation))
     return state
@@ -137,6 +138,29 @@ async def test_a_partition_without_a_committed_offset_is_sought_to_the_offset_th
     seeks = seeking(state, {ORDERS: None}, {ORDERS: 0})
     await Consumer.perform_seek(state)
     assert seeks == [(ORDERS, 274)] and state._committed_offset == {ORDERS: 274}
+
+
+async def test_a_seek_s_committed_offset_is_known_before_its_fetch_can_return_records() -> None:
+    # Records fetched after a seek can reach the consumer while the seek's
+    # other requests are still awaited; handed over then, they must find the
+    # offset they were sought from (see Consumer._refill).
+    state = consumer()
+    other = TP("orders", 5)
+    seeks = seeking(state, {ORDERS: 120, other: None}, {ORDERS: 0, other: 0})
+    known_when = {}
+
+    async def earliest_offsets(*partitions):
+        known_when["earliest_offsets"] = dict(state._committed_offset)
+        return {tp: 0 for tp in partitions}
+
+    async def seek(tp, offset):
+        known_when[tp] = state._committed_offset.get(tp)
+        seeks.append((tp, offset))
+
+    state.earliest_offsets, state.seek = earliest_offsets, seek
+    await Consumer.perform_seek(state)
+    assert known_when == {"earliest_offsets": {ORDERS: 120}, other: 0}
+    assert seeks == [(other, 0)] and state._committed_offset == {ORDERS: 120, other: 0}
 
 
 def committing(committed: Optional[int], acked: list[int]) -> SimpleNamespace:
