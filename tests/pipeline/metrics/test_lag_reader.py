@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import uuid
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import ConsumerGroupTopicPartitions, IsolationLevel, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
 from pipeline.metrics.lag import LagError, LagReader
 
@@ -34,10 +35,32 @@ async def transaction(settings, topic: str, partition: int, count: int, *, commi
     try:
         await producer.begin_transaction()
         for n in range(count):
-            await producer.send_and_wait(topic, f"record {n}".encode(), key=b"k", partition=partition)
+            last = await producer.send_and_wait(topic, f"record {n}".encode(), key=b"k", partition=partition)
         await (producer.commit_transaction() if commit else producer.abort_transaction())
     finally:
         await producer.stop()
+    wait_for_marker(settings, topic, partition, last.offset + 2)
+
+
+def wait_for_marker(settings, topic: str, partition: int, end: int, timeout: float = 30.0) -> None:
+    """Wait until the partition's last stable offset is ``end``.
+
+    The broker answers a commit or an abort once the transaction's outcome
+    is logged, and writes its markers after: until then the transaction is
+    still open for a ``read_committed`` reader, and the end offset it sees
+    stops at the transaction's first record.
+    """
+    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+    tp = TopicPartition(topic, partition)
+    deadline = time.monotonic() + timeout
+    while True:
+        futures = admin.list_offsets({tp: OffsetSpec.latest()}, isolation_level=IsolationLevel.READ_COMMITTED)
+        stable = next(iter(futures.values())).result(10).offset
+        if stable >= end:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{topic}[{partition}]: last stable offset {stable}, not {end}, after {timeout:.0f} s")
+        time.sleep(0.05)
 
 
 def commit_offset(settings, group: str, topic: str, partition: int, offset: int) -> None:
