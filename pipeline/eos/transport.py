@@ -272,8 +272,9 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         the records before the first one are handed over now, with the gaps
         between them, up to the first one. Without this, a partition whose
         first records were aborted (a worker's transaction abandoned at the
-        start-up rebalance) never committed again: its run of acknowledged
-        offsets did not start at the committed one (:meth:`_new_offset`).
+        start-up rebalance) would never commit again: its run of acknowledged
+        offsets would not start at the committed one (:meth:`_new_offset`).
+        Found in the code; no run showed it.
         """
         unanchored = self._unanchored.get(tp)
         committed = self._committed_offset.get(tp)
