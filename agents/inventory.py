@@ -18,6 +18,7 @@ from agents import topics
 from agents.codecs import Stock
 from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
+from agents.ingest import local_events
 from agents.ledger import ledger
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent, StockCommand
@@ -61,13 +62,10 @@ def execute(command: StockCommand) -> bool:
     return True
 
 
-@app.agent(topics.stock_by_sku)
+@app.agent(topics.stock)
 async def replenish(stream):
-    async for event in stream.events():
+    async for event in local_events(stream):
         added = event.value
-        if isinstance(added, Poison):
-            await dead_letter(added)
-            continue
         applied = f"stock/{added.eventId}"
         if applied in stock_ledger:
             continue

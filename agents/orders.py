@@ -21,12 +21,11 @@ from typing import Callable, Iterable, Optional
 
 from agents import topics
 from agents.analytics import record_outcome
-from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
+from agents.ingest import local_events
 from pipeline.app import app
 from pipeline.metrics import observe_outcome
 from pipeline.models import OrderOutcome, OrderPlaced, StockCommand, StockLine
-from pipeline.serde import Poison
 
 #: orderId -> the order's saga state (a dict, see :func:`pending_state`).
 orders = app.Table(
@@ -140,13 +139,10 @@ async def send_stock_commands(order_id: str, state: dict, action: str, skus: Ite
         )
 
 
-@app.agent(topics.orders_by_id)
+@app.agent(topics.orders)
 async def place_order(stream):
-    async for event in stream.events():
+    async for event in local_events(stream):
         order = event.value
-        if isinstance(order, Poison):
-            await dead_letter(order)
-            continue
         if order.orderId in orders:
             continue  # a duplicate: this order already has (or will have) its outcome
         state = pending_state(order)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from agents import topics
 from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
+from agents.ingest import local_events
 from agents.ledger import ledger
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent
@@ -35,13 +36,10 @@ def balance_of(user_id: str) -> Decimal:
     return balances.get(user_id) or ZERO
 
 
-@app.agent(topics.deposits_by_user)
+@app.agent(topics.deposits)
 async def deposit(stream):
-    async for event in stream.events():
+    async for event in local_events(stream):
         deposited = event.value
-        if isinstance(deposited, Poison):
-            await dead_letter(deposited)
-            continue
         applied = f"deposit/{deposited.eventId}"
         if applied in payment_ledger:
             continue

@@ -1,7 +1,8 @@
 """Every topic the saga reads or writes, declared in one place.
 
-Input topics belong to other services and may be partitioned any way; each
-is routed once into an internal topic keyed the way its table is, so that
+Input topics belong to other services and may be partitioned any way; an
+input event off the partition that owns its key is routed once into an
+internal topic keyed the way its table is (:mod:`agents.ingest`), so that
 every table update happens on the partition that owns its key. All internal
 topics have ``ORDERFLOW_PARTITIONS`` partitions, so Faust assigns partition
 ``p`` of all of them (and of the tables' changelogs) to the same worker.
@@ -9,9 +10,9 @@ topics have ``ORDERFLOW_PARTITIONS`` partitions, so Faust assigns partition
 | topic | key | carries |
 |---|---|---|
 | `orders`, `stock`, `deposits` | contract | input events (contract) |
-| `orderflow-orders` | orderId | `OrderPlaced` bytes as received |
-| `orderflow-stock` | sku | `StockReplenished` bytes as received |
-| `orderflow-deposits` | userId | `FundsDeposited` bytes as received |
+| `orderflow-orders` | orderId | `OrderPlaced` bytes as received, when off their key's partition |
+| `orderflow-stock` | sku | `StockReplenished` bytes as received, likewise |
+| `orderflow-deposits` | userId | `FundsDeposited` bytes as received, likewise |
 | `orderflow-stock-commands` | sku | `StockCommand`: reserve, release, commit |
 | `orderflow-payment-requests` | userId | `PaymentRequest` |
 | `orderflow-order-events` | orderId | `OrderSagaEvent`: replies to an order |
@@ -35,21 +36,20 @@ from pipeline.serde.faust import AvroSchema
 INPUTS = ("orders", "stock", "deposits")
 
 
-def _avro(name: str, record: str, model: type, *, internal: bool = True):
-    return app.topic(name, schema=AvroSchema(registry, record, model), internal=internal)
+def _avro(name: str, record: str, model: type, *, internal: bool = True, routed_to: str | None = None):
+    """``name``'s Avro topic; with ``routed_to``, a channel of ``name`` and that twin too."""
+    names = (name, routed_to) if routed_to else (name,)
+    return app.topic(*names, schema=AvroSchema(registry, record, model), internal=internal)
 
 
 def _raw(name: str):
     return app.topic(name, key_serializer="raw", value_serializer="raw", internal=True)
 
 
-orders = _avro("orders", "OrderPlaced", OrderPlaced, internal=False)
-stock = _avro("stock", "StockReplenished", StockReplenished, internal=False)
-deposits = _avro("deposits", "FundsDeposited", FundsDeposited, internal=False)
-
-orders_by_id = _avro("orderflow-orders", "OrderPlaced", OrderPlaced)
-stock_by_sku = _avro("orderflow-stock", "StockReplenished", StockReplenished)
-deposits_by_user = _avro("orderflow-deposits", "FundsDeposited", FundsDeposited)
+#: Each input with its routed twin: what the agent of the input's table consumes.
+orders = _avro("orders", "OrderPlaced", OrderPlaced, internal=False, routed_to="orderflow-orders")
+stock = _avro("stock", "StockReplenished", StockReplenished, internal=False, routed_to="orderflow-stock")
+deposits = _avro("deposits", "FundsDeposited", FundsDeposited, internal=False, routed_to="orderflow-deposits")
 
 stock_commands = _avro("orderflow-stock-commands", "StockCommand", StockCommand)
 payment_requests = _avro("orderflow-payment-requests", "PaymentRequest", PaymentRequest)
@@ -71,7 +71,7 @@ internal_dead_letters = _raw("orderflow-internal.dlq")
 #: Topics the worker creates before it starts, so that no send ever goes to
 #: a topic the transactional producer has no metadata for.
 ALL = (
-    orders, stock, deposits, orders_by_id, stock_by_sku, deposits_by_user,
+    orders, stock, deposits,
     stock_commands, payment_requests, order_events, outcomes, *dead_letters.values(),
     internal_dead_letters,
 )

@@ -24,5 +24,5 @@ def command(loglevel: str, web_port: int | None) -> None:
     # only after its producer has read the cluster's metadata, and a table
     # whose changelog it has not seen fails with PartitionsMismatch.
     changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
-    ensure_topics(settings, [t.get_topic_name() for t in topics.ALL] + changelogs, compacted=changelogs)
+    ensure_topics(settings, [name for t in topics.ALL for name in t.topics] + changelogs, compacted=changelogs)
     Worker(app, loglevel=loglevel).execute_from_commandline()

@@ -59,24 +59,31 @@ def run(kafka_stack, registered, worker):
         order(oid("no-items"), user("rich"), [], total="0.00"),
         order(oid("v2"), user("rich"), [(sku("plenty"), 1, "1.00")], promo="WINTER"),
         dup, dup,
-        order(oid("duplicate"), user("rich"), [(sku("dup"), 1, "5.00")]),  # same orderId, new eventId
         order(oid("grouped"), user("rich"), [(pair_a, 2, "1.00"), (pair_b, 3, "1.00")]),
         order(oid("grouped-mixed"), user("rich"), [(pair_a, 1, "1.00"), (lone, 1, "1.00"), (pair_b, 1, "1.00")]),
         order(oid("grouped-short"), user("rich"), [(pair_a, 1, "1.00"), (pair_c, 5, "1.00")]),
         order(oid("grouped-no-funds"), user("poor"), [(pair_a, 1, "30.00"), (lone, 1, "30.00"), (pair_b, 1, "30.00")]),
     ]
+    # Off their key's partition, as another client's partitioner puts them: routed, then processed.
+    misplaced = [
+        order(oid("duplicate"), user("rich"), [(sku("dup"), 1, "5.00")]),  # same orderId, new eventId
+        order(oid("moved"), user("rich"), [(sku("moved"), 2, "1.00")]),
+    ]
 
     async def scenario():
         await publish(kafka_stack, "stock", [stock(sku("plenty"), 100), stock(sku("scarce"), 1), stock(sku("dup"), 10),
                                              stock(pair_a, 10), stock(pair_b, 10), stock(pair_c, 1), stock(lone, 10)])
-        await publish(kafka_stack, "deposits", [deposit(user("rich"), "1000.00"), deposit(user("poor"), "10.00")])
+        await publish(kafka_stack, "stock", [stock(sku("moved"), 3)], misplaced=True)
+        await publish(kafka_stack, "deposits", [deposit(user("rich"), "1000.00")])
+        await publish(kafka_stack, "deposits", [deposit(user("poor"), "10.00")], misplaced=True)
         await asyncio.sleep(1.0)  # let the seeds be applied before the orders race them
         await publish(kafka_stack, "orders", orders)
+        await publish(kafka_stack, "orders", misplaced, misplaced=True)
         v1 = Serializer(registered, "orders-value", schemas.versions("OrderPlaced")[0], topic="orders")
         await publish_raw(kafka_stack, "orders", v1_order.orderId.encode(), v1.encode(v1_order))
         await publish_raw(kafka_stack, "orders", f"{prefix}garbage".encode(), b"\x07not avro at all")
         await publish_raw(kafka_stack, "orders", f"{prefix}unknown".encode(), b"\x00\x7f\xff\xff\xf0" + b"\x02")
-        distinct = len({o.orderId for o in orders}) + 1
+        distinct = len({o.orderId for o in orders + misplaced}) + 1
         return await outcomes_for(kafka_stack, prefix, expected=distinct)
 
     outcomes = asyncio.run(scenario())
@@ -92,7 +99,7 @@ def outcome_of(run, name):
 
 
 def test_every_order_gets_exactly_one_outcome(run):
-    assert len(run["outcomes"]) == 14
+    assert len(run["outcomes"]) == 15
     assert all(len(found) == 1 for found in run["outcomes"].values()), run["outcomes"]
 
 
@@ -130,6 +137,23 @@ def test_duplicates_are_charged_and_reserved_once(run):
     assert status == 200 and (body["available"], body["reserved"], body["sold"]) == (9, 0, 1)
 
 
+def test_input_off_its_key_partition_is_routed_and_the_rest_is_not(run, kafka_stack):
+    prefix = run["prefix"]
+    routed = {
+        twin: sorted(m.key.decode() for m in asyncio.run(read_topic(
+            kafka_stack, twin, lambda m: m.key.decode().startswith(prefix), expected=expected)))
+        for twin, expected in (("orderflow-orders", 2), ("orderflow-stock", 1), ("orderflow-deposits", 1))
+    }
+    assert routed == {
+        "orderflow-orders": [run["oid"]("duplicate"), run["oid"]("moved")],
+        "orderflow-stock": [run["sku"]("moved")],
+        "orderflow-deposits": [run["user"]("poor")],
+    }
+    assert outcome_of(run, "moved")["status"] == "CONFIRMED"
+    status, body = get(f"{run['url']}/inventory/{run['sku']('moved')}")
+    assert status == 200 and (body["available"], body["reserved"], body["sold"]) == (1, 0, 2)
+
+
 def test_inventory_reflects_confirmed_and_released_units(run):
     # plenty: 100 in; confirmed 2 + v1 1 + v2 1 sold; no-funds and partial-stock released theirs
     status, body = get(f"{run['url']}/inventory/{run['sku']('plenty')}")
@@ -165,7 +189,7 @@ def test_an_orders_skus_on_one_partition_share_one_command(run, kafka_stack):
 
 def test_balances_are_deposits_minus_confirmed_totals(run):
     status, body = get(f"{run['url']}/balances/{run['user']('rich')}")
-    confirmed = Decimal("20.00") + 2 + 5 + 5 + 3  # confirmed, v1, v2, grouped, grouped-mixed
+    confirmed = Decimal("20.00") + 2 + 5 + 5 + 3 + 2  # confirmed, v1, v2, grouped, grouped-mixed, moved
     assert status == 200 and Decimal(body["balance"]) == Decimal("1000.00") - confirmed
     status, body = get(f"{run['url']}/balances/{run['user']('poor')}")
     assert Decimal(body["balance"]) == Decimal("10.00")

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import TopicPartition
 
 from pipeline.models import FundsDeposited, OrderItem, OrderPlaced, StockReplenished
@@ -43,17 +44,26 @@ _KEYS = {"orders": "orderId", "stock": "sku", "deposits": "userId"}
 _RECORDS = {"orders": "OrderPlaced", "stock": "StockReplenished", "deposits": "FundsDeposited"}
 
 
-async def publish(settings: Settings, topic: str, records, *, schema_file: str | None = None) -> None:
-    """Send ``records`` to ``topic`` keyed as the contract says, and wait for the acks."""
+async def publish(settings: Settings, topic: str, records, *, schema_file: str | None = None,
+                  misplaced: bool = False) -> None:
+    """Send ``records`` to ``topic`` keyed as the contract says, and wait for the acks.
+
+    With Kafka's default partitioner (murmur2), or with ``misplaced`` each on
+    the partition after that one, as a producer with another partitioner would.
+    """
     registry = SchemaRegistry(settings.registry_url)
     serializer = registry.serializer(topic, _RECORDS[topic])
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=5, acks="all")
     await producer.start()
     try:
-        futures = [
-            await producer.send(topic, serializer.encode(r), key=getattr(r, _KEYS[topic]).encode())
-            for r in records
-        ]
+        partitions = sorted(await producer.partitions_for(topic))
+        futures = []
+        for r in records:
+            key = getattr(r, _KEYS[topic]).encode()
+            partition = None
+            if misplaced:
+                partition = (DefaultPartitioner()(key, partitions, partitions) + 1) % len(partitions)
+            futures.append(await producer.send(topic, serializer.encode(r), key=key, partition=partition))
         await asyncio.gather(*futures)
     finally:
         await producer.stop()

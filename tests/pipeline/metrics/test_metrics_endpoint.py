@@ -79,9 +79,9 @@ def test_saga_counters_follow_the_events(exported):
         assert value(found, "orderflow_order_rejections_total", reason=reason) >= 1, reason
     assert value(found, "orderflow_order_latency_seconds_count", status="CONFIRMED") >= 1
     assert value(found, "orderflow_order_latency_seconds_count", status="REJECTED") >= 3
-    assert value(found, "orderflow_messages_in_total", agent="place_order", topic="orderflow-orders") >= 4
+    assert value(found, "orderflow_messages_in_total", agent="place_order", topic="orders") >= 4
     assert value(found, "orderflow_events_out_total", agent="track_order", topic="order-outcomes") >= 1
-    assert value(found, "orderflow_events_out_total", agent="route_orders", topic="orders.dlq") >= 1
+    assert value(found, "orderflow_events_out_total", agent="place_order", topic="orders.dlq") >= 1
     assert value(found, "orderflow_table_keys", table="orders") >= 4
     assert value(found, "orderflow_rebalances_total") >= 1
     lag_topics = {s.labels["topic"] for s in found["orderflow_consumer_lag"]}
