@@ -42,6 +42,7 @@ from faust.transport.consumer import TopicPartitionGroup, ensure_TP
 from faust.transport.consumer import TransactionManager as _TransactionManager
 from faust.transport.drivers import aiokafka as _aiokafka
 from faust.types import TP, FutureMessage, Message
+from mode import Service
 from mode.utils.futures import notify
 
 from pipeline.eos.batches import RecordBatches
@@ -55,6 +56,9 @@ POSITION_SETTLE_SECONDS = 6.0
 #: Keyed destinations whose partition is remembered (see :meth:`TransactionManager.partition_of`):
 #: ~150 bytes each (200,000 of them took 29 MiB; a worker seeded with 1,000,000 skus routes them all).
 PARTITION_CACHE_SIZE = 20_000
+#: Seconds between runs of Faust's livelock check: its cadence at Faust's own
+#: default commit interval (2.5 x 2.8 s), whatever the commit interval is.
+LIVELOCK_CHECK_INTERVAL = 7.0
 #: The source partition whose attached messages are being published now.
 publishing_for: ContextVar[Optional[TP]] = ContextVar("publishing_for", default=None)
 
@@ -429,6 +433,22 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         if self._fenced:
             return False
         return await super().commit(*args, **kwargs)
+
+    @Service.task
+    async def _commit_livelock_detector(self) -> None:
+        """Faust's livelock check, every :data:`LIVELOCK_CHECK_INTERVAL` seconds.
+
+        Faust runs it every 2.5 commit intervals (``Consumer._commit_livelock_detector``
+        in faust-streaming): every 0.25 s at 0.1 s, 0.05 s at 0.02 s, and each
+        run asks about every assigned partition in turn, with a call into the
+        consumer thread for each. An idle worker committing every 0.02 s spent
+        13% of a core, most of it there (py-spy). What it reports takes minutes
+        to happen (``broker_commit_livelock_soft_timeout``, ``stream_processing_timeout``).
+        """
+        await self.sleep(LIVELOCK_CHECK_INTERVAL)
+        async for _ in self.itertimer(LIVELOCK_CHECK_INTERVAL, name="livelock"):
+            if not self.app.rebalancing:
+                await self.verify_all_partitions_active()
 
     async def _commit_offsets(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
         assignment = self.assignment()

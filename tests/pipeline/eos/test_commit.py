@@ -1,4 +1,5 @@
-"""A transactional commit tells Faust's livelock check that its partitions committed."""
+"""A transactional commit tells Faust's livelock check that its partitions committed;
+the check runs at its own cadence, not the commit interval's."""
 from __future__ import annotations
 
 from time import monotonic
@@ -6,7 +7,7 @@ from types import SimpleNamespace
 
 from faust.types import TP
 
-from pipeline.eos.transport import Consumer
+from pipeline.eos.transport import LIVELOCK_CHECK_INTERVAL, Consumer
 
 ORDERS = TP("orderflow-orders", 0)
 COMMANDS = TP("orderflow-stock-commands", 0)
@@ -49,3 +50,25 @@ async def test_nothing_is_recorded_when_no_transaction_committed() -> None:
     state = consumer()
     assert not await Consumer._commit_offsets(state, {FENCED: 2})
     assert state._thread.tp_last_committed_at == {}
+
+
+async def test_the_livelock_check_runs_at_its_own_cadence_whatever_the_commit_interval() -> None:
+    waits: list = []
+    checks: list = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    async def itertimer(interval, name):
+        for _ in range(3):
+            waits.append(interval)
+            yield interval
+
+    async def verify_all_partitions_active():
+        checks.append(True)
+
+    state = SimpleNamespace(commit_interval=0.02, sleep=sleep, itertimer=itertimer,
+                            app=SimpleNamespace(rebalancing=False),
+                            verify_all_partitions_active=verify_all_partitions_active)
+    await Consumer._commit_livelock_detector.fun(state)
+    assert waits == [LIVELOCK_CHECK_INTERVAL] * 4 and len(checks) == 3
