@@ -32,11 +32,10 @@ from agents.dead_letters import dead_letter
 from pipeline.app import app
 from pipeline.serde import Poison
 
-#: input topic -> (the record field its table is keyed by, its routed twin)
+#: input topic -> (the record field its table is keyed by, its routed twin, the twin's name)
 ROUTES = {
-    "orders": ("orderId", topics.routed["orders"]),
-    "stock": ("sku", topics.routed["stock"]),
-    "deposits": ("userId", topics.routed["deposits"]),
+    name: (field, topics.routed[name], topics.routed[name].get_topic_name())
+    for name, field in (("orders", "orderId"), ("stock", "sku"), ("deposits", "userId"))
 }
 
 
@@ -68,9 +67,8 @@ async def local_events(stream: Any) -> AsyncIterator[EventT]:
         message = event.message
         route = ROUTES.get(message.topic)
         if route is not None:
-            field, target = route
+            field, target, twin = route
             key = getattr(value, field)
-            twin = target.get_topic_name()
             partition = app.consumer.key_partition(twin, key.encode())  # None without metadata
             if not processed_here(message, twin, partition):
                 await target.send(key=key, value=message.value, partition=partition)
