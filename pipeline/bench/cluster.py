@@ -149,14 +149,19 @@ def delete_groups(settings: Settings, groups: Iterable[str], timeout: float = 30
             time.sleep(1.0)
 
 
+def saga_topics(settings: Settings) -> set[str]:
+    """Every topic the saga writes: internal topics, changelogs, outcomes and dead letters."""
+    return {name for name in existing_topics(settings)
+            if name.startswith(f"{APP_ID}-") or name == SAGA_OUTPUT or name.endswith(".dlq")}
+
+
 def reset_saga(settings: Settings, inputs: bool = False) -> None:
     """Forget all saga state: its internal topics, changelogs, outcomes, dead letters and offsets.
 
     With ``inputs`` the input topics go too, so the next run reads only what is produced next.
     Run it only while no worker runs.
     """
-    topics = {name for name in existing_topics(settings)
-              if name.startswith(f"{APP_ID}-") or name == SAGA_OUTPUT or name.endswith(".dlq")}
+    topics = saga_topics(settings)
     if inputs:
         topics.update(INPUTS)
     delete_groups(settings, [APP_ID])

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from pipeline.bench import goals, latency, profile, results, state, throughput
+from pipeline.bench import goals, latency, profile, records, results, state, throughput
 
 BENCHMARKS = ("throughput", "latency", "state", "profile")
 README = results.RESULTS_DIR.parents[1] / "README.md"
@@ -71,7 +71,19 @@ def throughput_section(record: dict) -> list[str]:
             "deposits), Quix the stock ones; Quix does the inventory half of the saga only (per-sku reservations "
             "in its state, no payments, no compensation).", "",
             *_table(["contender", "guarantee", "best orders/s", "median orders/s", "confirmed",
-                     "duplicate outcomes"], rows), ""]
+                     "duplicate outcomes"], rows), "", *records_section(r["variants"])]
+
+
+def records_section(variants: dict[str, dict]) -> list[str]:
+    """Records per order of each contender, for run files that counted them."""
+    rows = records.rows(variants)
+    if not rows:
+        return []
+    return ["Records per order, counted after each contender's first run (every committed record of every topic "
+            "it wrote, read `read_committed`): read is the order plus the internal records (commands, replies, "
+            "repartitions), which each cost a produce and a consume; changelogs and outputs are written only. "
+            "The seed events' table writes are in the changelogs. Records/s: records moved x best orders/s.", "",
+            *_table(list(records.COLUMNS), rows), ""]
 
 
 def latency_section(record: dict) -> list[str]:

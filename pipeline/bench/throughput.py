@@ -20,6 +20,8 @@ start to the moment its last outcome is read by a ``read_committed`` consumer:
 under exactly-once an output exists for others only once committed, and
 neither first-to-last output nor record timestamps would say that. Contenders
 run in turn, repeat after repeat, so a slow spell of the machine is shared.
+After its first run, the records each contender moved per order are counted
+(:mod:`pipeline.bench.records`): what its rate is made of.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.bench import goals, quix_env, results, workload
+from pipeline.bench import goals, quix_env, records, results, workload
 from pipeline.bench.cluster import (
     SAGA_OUTPUT,
     bench_cluster,
@@ -46,6 +48,7 @@ from pipeline.bench.cluster import (
     delete_topics,
     existing_topics,
     reset_saga,
+    saga_topics,
     stack_option,
 )
 from pipeline.bench.outputs import OutputWatcher
@@ -100,6 +103,8 @@ class Run:
     complete: bool = True
     #: outcomes read beyond the first one of their order (0 under exactly-once)
     duplicates: int = 0
+    #: committed records of each topic the contender wrote, by kind (first attempt only; see :mod:`records`)
+    records: dict[str, dict[str, int]] | None = None
 
 
 #: called with the worker process of a saga run once it is started; returns a stop callback
@@ -177,19 +182,34 @@ class Bench:
             process.stop()
             watcher.stop()
         seconds = (watcher.last_read() if complete else stopped) - process.started
+        counted = self.count_records(variant, output, group) if attempt == 1 else None
         run = Run(variant, watcher.count / seconds, seconds,
                   watcher.first_read() - process.started if watcher.count else seconds,
                   process.peak_rss / 2**20, dict(watcher.outcomes(self.registry)), complete,
-                  watcher.messages - watcher.count)
+                  watcher.messages - watcher.count, counted)
         if not saga:
             self.forget(group)
         shutil.rmtree(run_dir, ignore_errors=True)
         return run
 
+    def count_records(self, variant: str, output: str, group: str) -> dict[str, dict[str, int]]:
+        """The committed records of every topic ``variant`` wrote in its run, by kind."""
+        written = saga_topics(self.settings) if variant in SAGA_WORKERS else self.topics_of(group)
+        started = time.monotonic()
+        with self.console.status(f"counting the records {VARIANTS[variant][0]} wrote..."):
+            counts = records.count(self.settings, written)
+        self.console.log(f"{VARIANTS[variant][0]}: {sum(counts.values()):,} records in {len(counts)} topics "
+                         f"counted in {time.monotonic() - started:.1f} s")
+        return records.by_kind(counts, output)
+
     def forget(self, group: str) -> None:
         """Delete a contender's output, its consumer group and the internal topics Quix names after it."""
         delete_groups(self.settings, [group])
-        delete_topics(self.settings, [name for name in existing_topics(self.settings) if group in name])
+        delete_topics(self.settings, self.topics_of(group))
+
+    def topics_of(self, group: str) -> set[str]:
+        """A non-saga contender's topics: its output and the internal topics Quix names after it."""
+        return {name for name in existing_topics(self.settings) if group in name}
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -201,11 +221,13 @@ def summarize(runs: list[Run], options: Options) -> dict:
     for variant in options.variants:
         mine = [run for run in runs if run.variant == variant]
         rates = [run.rate for run in mine]
+        counted = next((run.records for run in mine if run.records is not None), None)
         variants[variant] = {
             "label": VARIANTS[variant][0],
             "guarantee": options.quix_guarantee if variant == "quix" else VARIANTS[variant][1],
             "best": max(rates), "median": statistics.median(rates), "rates": rates,
             "runs": [asdict(run) for run in mine],
+            "records": None if counted is None else records.PerOrder.of(counted, options.orders).as_dict(),
         }
     # the saga against each other contender, and two workers against one
     pairs = [("saga", other) for other in ("aiokafka", "aiokafka-tx", "quix")] + [("saga-2", "saga")]
@@ -275,6 +297,7 @@ def run(settings: Settings, console: Console, options: Options, saga_hook: SagaH
 def show(record: dict, console: Console) -> None:
     options = Options(**{k: v for k, v in record["settings"].items() if k in Options.__dataclass_fields__})
     console.print(table(record["results"], options, record["settings"]))
+    console.print(records.table(record["results"]["variants"]))
     console.print(goals.table(goals.from_records(record["results"]["goals"])))
 
 

@@ -20,6 +20,7 @@ def test_report_writes_the_section_and_the_chart(throughput_run, latency_run, st
     assert "old figures" not in text and text.endswith("## After\n") and text.count(report.START) == 1
     saga = throughput_run["results"]["variants"]["saga"]
     assert f"| {saga['label']} | exactly_once | {saga['best']:,.0f} |" in text
+    assert f"| {saga['label']} | {saga['records']['read']:.2f} | {saga['records']['internal']:.2f} |" in text
     assert f"{state_run['results']['rss_mib']:,.0f} MiB" in text
     first_rate = latency_run["results"]["rates"][0]
     assert f"| {first_rate['received']:,} / {first_rate['sent']:,} |" in text

@@ -61,3 +61,22 @@ def test_the_profile_of_the_saga_run_names_functions(throughput_run):
     assert found["samples"] > 0
     assert 0 < found["top_own"][0]["share"] <= 1
     assert all(" (" in row["function"] for row in found["top_own"])
+
+
+def test_records_per_order_are_counted_for_each_contender(throughput_run):
+    variants = throughput_run["results"]["variants"]
+    # the transactional loop writes exactly one committed outcome per order, and nothing else
+    assert variants["aiokafka-tx"]["records"] == {"internal": 0, "changelog": 0, "output": 1.0,
+                                                  "read": 1.0, "written": 1.0, "moved": 2.0}
+    saga = variants["saga"]
+    assert saga["runs"][0]["records"]["output"]["order-outcomes"] == ORDERS
+    assert saga["records"]["output"] == 1.0  # and no dead letters
+    # a confirmed order: a reserve command, its reply, a payment request, its reply, a commit command
+    assert saga["records"]["internal"] > 4 and "orderflow-stock-commands" in saga["runs"][0]["records"]["internal"]
+    # the orders table alone is written when an order arrives and again when it is decided
+    assert saga["records"]["changelog"] > 2
+    assert saga["records"]["moved"] == pytest.approx(
+        saga["records"]["read"] + saga["records"]["written"]) and saga["records"]["read"] == pytest.approx(
+        1 + saga["records"]["internal"])
+    quix = variants["quix"]["records"]
+    assert quix["output"] == 1.0 and quix["internal"] > 2 and quix["changelog"] > 0
