@@ -34,8 +34,8 @@ from pipeline.serde import Poison
 
 #: input topic -> (the record field its table is keyed by, its routed twin, the twin's name)
 ROUTES = {
-    name: (field, topics.routed[name], topics.routed[name].get_topic_name())
-    for name, field in (("orders", "orderId"), ("stock", "sku"), ("deposits", "userId"))
+    name: (model.key_field, topics.routed[name], topics.routed[name].get_topic_name())
+    for name, model in topics.INPUTS.items()
 }
 
 

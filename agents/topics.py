@@ -33,7 +33,8 @@ from pipeline.models import (
 )
 from pipeline.serde.faust import AvroSchema
 
-INPUTS = ("orders", "stock", "deposits")
+#: input topic -> its event, whose ``key_field`` keys the input and its table (CONTRACT.md)
+INPUTS = {"orders": OrderPlaced, "stock": StockReplenished, "deposits": FundsDeposited}
 
 
 def _avro(name: str, record: str, model: type, *, internal: bool = True, routed_to: str | None = None):

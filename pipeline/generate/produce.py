@@ -22,8 +22,6 @@ from pipeline.serde import SchemaRegistry, schemas, value_subject
 from pipeline.serde.codec import Serializer
 from pipeline.settings import Settings
 
-#: record name -> the field its topic is keyed by (CONTRACT.md, input topics)
-KEY_FIELDS = {"OrderPlaced": "orderId", "StockReplenished": "sku", "FundsDeposited": "userId"}
 LINGER_MS = 10
 BATCH_BYTES = 256 * 1024
 
@@ -95,7 +93,7 @@ async def produce(settings: Settings, topic: str, records: Iterable[AvroModel], 
             serializer = serializers.get(type(record))
             if serializer is None:
                 serializer = serializers[type(record)] = serializer_for(registry, topic, type(record))
-            key = getattr(record, KEY_FIELDS[record.avro_name]).encode()
+            key = getattr(record, record.key_field).encode()
             future = await producer.send(topic, serializer.encode(record), key=key)
             future.add_done_callback(delivered)
             sent += 1

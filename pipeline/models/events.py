@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
 from pipeline.models.base import AvroModel, avro_model
 
@@ -29,6 +30,8 @@ class OrderItem(AvroModel):
 class OrderPlaced(AvroModel):
     """Version 2 (the reader of both versions; v1 records read with promoCode None)."""
 
+    #: the field the contract keys its topic by
+    key_field: ClassVar[str] = "orderId"
     eventId: str
     orderId: str
     userId: str
@@ -42,6 +45,7 @@ class OrderPlaced(AvroModel):
 @avro_model()
 @dataclass(slots=True, kw_only=True)
 class FundsDeposited(AvroModel):
+    key_field: ClassVar[str] = "userId"
     eventId: str
     userId: str
     amount: Decimal
@@ -51,6 +55,7 @@ class FundsDeposited(AvroModel):
 @avro_model()
 @dataclass(slots=True, kw_only=True)
 class StockReplenished(AvroModel):
+    key_field: ClassVar[str] = "sku"
     eventId: str
     sku: str
     quantity: int

@@ -40,7 +40,6 @@ def deposit(user_id: str, amount: str) -> FundsDeposited:
     return FundsDeposited(eventId=str(uuid.uuid4()), userId=user_id, amount=Decimal(amount), occurredAt=_now())
 
 
-_KEYS = {"orders": "orderId", "stock": "sku", "deposits": "userId"}
 _RECORDS = {"orders": "OrderPlaced", "stock": "StockReplenished", "deposits": "FundsDeposited"}
 
 
@@ -59,7 +58,7 @@ async def publish(settings: Settings, topic: str, records, *, schema_file: str |
         partitions = sorted(await producer.partitions_for(topic))
         futures = []
         for r in records:
-            key = getattr(r, _KEYS[topic]).encode()
+            key = getattr(r, r.key_field).encode()
             partition = None
             if misplaced:
                 partition = (DefaultPartitioner()(key, partitions, partitions) + 1) % len(partitions)
