@@ -221,13 +221,15 @@ def summarize(runs: list[Run], options: Options) -> dict:
     for variant in options.variants:
         mine = [run for run in runs if run.variant == variant]
         rates = [run.rate for run in mine]
-        counted = next((run.records for run in mine if run.records is not None), None)
+        counted = next((run for run in mine if run.records is not None), None)
         variants[variant] = {
             "label": VARIANTS[variant][0],
             "guarantee": options.quix_guarantee if variant == "quix" else VARIANTS[variant][1],
             "best": max(rates), "median": statistics.median(rates), "rates": rates,
             "runs": [asdict(run) for run in mine],
-            "records": None if counted is None else records.PerOrder.of(counted, options.orders).as_dict(),
+            # per order with an outcome: an incomplete run did not process them all
+            "records": None if counted is None else records.PerOrder.of(
+                counted.records, max(1, sum(counted.outcomes.values()))).as_dict(),
         }
     # the saga against each other contender, and two workers against one
     pairs = [("saga", other) for other in ("aiokafka", "aiokafka-tx", "quix")] + [("saga-2", "saga")]

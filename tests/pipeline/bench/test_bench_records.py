@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.bench import records
+from pipeline.bench import records, throughput
 
 
 @pytest.mark.parametrize("topic, kind", [
@@ -28,3 +28,11 @@ def test_per_order_figures_count_internal_records_twice():
     assert records.rows({"saga": {"label": "saga", "best": 10.0, "records": per.as_dict()}}) == [
         ["saga", "6.00", "5.00", "5.00", "1.00", "17.00", "170"]]
     assert records.rows({"old": {"label": "old", "best": 10.0}}) == []  # a run file from before the counts
+
+
+def test_an_incomplete_run_counts_per_order_with_an_outcome():
+    grouped = records.by_kind({"out": 50, "cmds": 100}, "out")
+    run = throughput.Run("aiokafka", rate=1.0, seconds=50.0, first_output_s=1.0, peak_rss_mib=1.0,
+                         outcomes={"CONFIRMED": 50}, complete=False, records=grouped)
+    summary = throughput.summarize([run], throughput.Options(orders=100, repeat=1, variants=("aiokafka",)))
+    assert summary["variants"]["aiokafka"]["records"]["internal"] == 2.0  # not 1.0: 50 of 100 orders done
