@@ -45,6 +45,19 @@ group.initial.rebalance.delay.ms=0
 """
 
 
+def new_cluster_id(random_uuid=uuid.uuid4) -> str:
+    """A KRaft cluster id: a random UUID in URL-safe base64, never starting with "-".
+
+    The storage tool's parser would read an id such as "-Wq3..." (1 in 64 of
+    them) as an option and refuse to format; Kafka's own ``Uuid.randomUuid()``
+    draws again for the same reason.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(random_uuid().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class Kafka:
     def __init__(self, component: Component, stack_dir: Path, kafka_port: int, controller_port: int) -> None:
         self.component = component
@@ -78,7 +91,7 @@ class Kafka:
 
     def _format(self, java: str) -> None:
         """Format the KRaft storage once; later starts reuse it and keep all topics and offsets."""
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         self.process.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.process.log_file.open("a") as log:
             done = subprocess.run(

@@ -1,7 +1,11 @@
 """Where a stack's ports come from, and how its logs are shown."""
 from __future__ import annotations
 
+import base64
+import uuid
+
 from pipeline.stack import Ports, Stack
+from pipeline.stack.kafka import new_cluster_id
 from pipeline.stack.logs import tail
 
 
@@ -33,3 +37,11 @@ def test_logs_show_the_end_of_each_file_with_its_name(tmp_path):
     lines: list[str] = []
     tail({"kafka": tmp_path / "kafka.log", "registry": tmp_path / "registry.log"}, 2, False, lines.append)
     assert lines == ["kafka    | k8", "kafka    | k9", f"registry | (no log yet at {tmp_path / 'registry.log'})"]
+
+
+def test_cluster_id_never_starts_with_a_dash():
+    # 0xF8 encodes as "-" in URL-safe base64: the storage tool would take such an id for an option
+    drawn = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x07" + bytes(15))])
+    cluster_id = new_cluster_id(lambda: next(drawn))
+    assert cluster_id == base64.urlsafe_b64encode(b"\x07" + bytes(15)).decode().rstrip("=")
+    assert len(cluster_id) == 22
