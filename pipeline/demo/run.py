@@ -18,13 +18,14 @@ from pathlib import Path
 
 from rich.console import Console
 
+from pipeline.admin import admin_client
 from pipeline.cli.produce import progress_bar
 from pipeline.demo.errors import DemoError
 from pipeline.demo.lag import Lag, group_lag
 from pipeline.demo.outcomes import OutcomeReader, Outcomes
 from pipeline.demo.report import Summary, percentiles
 from pipeline.demo.state import Expected, WorkerApi, expected_state
-from pipeline.demo.worker import WorkerProcess
+from pipeline.demo.worker import WorkerProcess, state_dir
 from pipeline.generate import OrderGenerator, deposit_events, produce, sku_id, stock_events, user_id
 from pipeline.models import OrderPlaced
 from pipeline.serde import SchemaRegistry
@@ -32,6 +33,7 @@ from pipeline.serde.admin import register_all
 from pipeline.settings import Settings
 from pipeline.stack import Stack, StackError
 
+#: seconds the worker may log nothing before it is deemed stuck (a long restore logs its progress)
 WORKER_READY_TIMEOUT = 180.0
 SEEDS_TIMEOUT = 120.0
 SETTLE_TIMEOUT = 60.0
@@ -95,12 +97,15 @@ class Demo:
         settings = self.cluster()
         registry = SchemaRegistry(settings.registry_url)
         self.register(registry)
-        worker = WorkerProcess(settings, options.data_dir / "worker", options.web_port,
+        cluster_id = admin_client(settings).list_topics(timeout=30).cluster_id
+        worker = WorkerProcess(settings, state_dir(options.data_dir, cluster_id), options.web_port,
                                options.data_dir / "worker.log")
         worker.start()
         try:
-            with self.console.status(f"starting a worker on port {options.web_port} (log: {worker.log_path})..."):
-                worker.wait_ready(WORKER_READY_TIMEOUT)
+            starting = f"starting a worker on port {options.web_port} (log: {worker.log_path})"
+            with self.console.status(f"{starting}...") as status:
+                worker.wait_ready(WORKER_READY_TIMEOUT, lambda remaining: status.update(
+                    f"{starting}: restoring its tables, {remaining:,} changelog records to go..."))
             summary = asyncio.run(self.exercise(settings, registry, worker))
         finally:
             with self.console.status("stopping the worker..."):
