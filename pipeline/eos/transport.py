@@ -278,7 +278,8 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         first records were aborted (a worker's transaction abandoned at the
         start-up rebalance) would never commit again: its run of acknowledged
         offsets would not start at the committed one (:meth:`_new_offset`).
-        Found in the code; no run showed it.
+        A seek whose own fetch returned the first record fetches nothing
+        again; :meth:`_seek_unanchored` makes it.
         """
         unanchored = self._unanchored.get(tp)
         committed = self._committed_offset.get(tp)
@@ -339,6 +340,28 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
                 start = max(starts[tp], self._committed_offset.get(tp) or 0)
                 self._learn_committed({tp: start})
                 await self.seek(tp, start)
+        await self._seek_unanchored()
+
+    async def _seek_unanchored(self) -> None:
+        """Fetch again from its committed offset each partition whose first record came before it was known.
+
+        :meth:`_refill` learns what lay before such a record from the fetch
+        that the seek to the committed offset starts. But ``seek_to_committed``
+        asks for every partition's offset before it returns, and the fetch of
+        a partition sought early can return meanwhile; when the seek landed
+        while that fetch was in flight from the very same offset, aiokafka
+        keeps its records and fetches nothing again. Its first record then
+        stayed unanchored for good, and the gap before it (a transaction
+        marker at the committed offset) was never recorded: the partition
+        never committed again. Seen in the join-then-leave rebalance test
+        (``order-events`` partition 5 committed at 4181, its first record
+        4182). A seek to the offset the fetch has already moved past brings
+        the records back, and :meth:`_refill` reads them.
+        """
+        for tp, (first, _) in list(self._unanchored.items()):
+            committed = self._committed_offset.get(tp)
+            if committed is not None and first > committed:
+                await self.seek(tp, committed)
 
     def _learn_committed(self, offsets: Mapping[TP, Optional[int]]) -> None:
         """Record committed offsets read from the broker, never moving one back."""

@@ -27,6 +27,7 @@ def consumer(committed: dict | None = None) -> SimpleNamespace:
     )
     state._refill = lambda tp, offset: Consumer._refill(state, tp, offset)
     state._learn_committed = lambda offsets: Consumer._learn_committed(state, offsets)
+    state._seek_unanchored = lambda: Consumer._seek_unanchored(state)
     state.admit = lambda tp, offset, generation=2: Consumer._admit(
         state, tp, SimpleNamespace(offset=offset, generation_id=generation))
     return state
@@ -161,6 +162,31 @@ async def test_a_seek_s_committed_offset_is_known_before_its_fetch_can_return_re
     await Consumer.perform_seek(state)
     assert known_when == {"earliest_offsets": {ORDERS: 120}, other: 0}
     assert seeks == [(other, 0)] and state._committed_offset == {ORDERS: 120, other: 0}
+
+
+async def test_a_first_record_the_seek_s_own_fetch_returned_is_fetched_again_from_the_committed_offset() -> None:
+    # seek_to_committed sought ORDERS to 4181 (a transaction marker) and its
+    # fetch returned 4182.. before the call returned, with no committed
+    # offset known yet; nothing would fetch 4181 again.
+    state = consumer()
+    assert [state.admit(ORDERS, offset) for offset in (4182, 4183)] == [True, True]
+    seeks = seeking(state, {ORDERS: 4181}, {ORDERS: 0})
+    await Consumer.perform_seek(state)
+    assert seeks == [(ORDERS, 4181)]
+    # The fetch from 4181: its first record anchors the run, and nothing is handed over twice.
+    assert [state.admit(ORDERS, offset) for offset in (4182, 4183, 4184)] == [False, False, True]
+    assert gaps(state) == [(4181, 4182)]
+    assert Consumer._new_offset(SimpleNamespace(
+        _acked=defaultdict(list, {ORDERS: [4182, 4183, 4184]}), _acked_index=defaultdict(set),
+        _gap=state._gap, _committed_offset=state._committed_offset), ORDERS) == 4185
+
+
+async def test_a_partition_whose_first_record_came_after_its_committed_offset_was_known_is_not_sought_again() -> None:
+    state = consumer()
+    seeks = seeking(state, {ORDERS: 4181}, {ORDERS: 0})
+    await Consumer.perform_seek(state)
+    assert state.admit(ORDERS, 4182)
+    assert seeks == [] and gaps(state) == [(4181, 4182)]
 
 
 def committing(committed: Optional[int], acked: list[int]) -> SimpleNamespace:
