@@ -176,9 +176,9 @@ async def test_a_first_record_the_seek_s_own_fetch_returned_is_fetched_again_fro
     # The fetch from 4181: its first record anchors the run, and nothing is handed over twice.
     assert [state.admit(ORDERS, offset) for offset in (4182, 4183, 4184)] == [False, False, True]
     assert gaps(state) == [(4181, 4182)]
-    assert Consumer._new_offset(SimpleNamespace(
-        _acked=defaultdict(list, {ORDERS: [4182, 4183, 4184]}), _acked_index=defaultdict(set),
-        _gap=state._gap, _committed_offset=state._committed_offset), ORDERS) == 4185
+    commit = committing(4181, [4182, 4183, 4184])
+    commit._gap = state._gap
+    assert Consumer._new_offset(commit, ORDERS) == 4185
 
 
 async def test_a_partition_whose_first_record_came_after_its_committed_offset_was_known_is_not_sought_again() -> None:
