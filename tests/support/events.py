@@ -13,7 +13,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import TopicPartition
 
 from pipeline.models import FundsDeposited, OrderItem, OrderPlaced, StockReplenished
-from pipeline.serde import SchemaRegistry
+from pipeline.serde import TOPIC_RECORDS, SchemaRegistry
 from pipeline.settings import Settings
 
 
@@ -40,9 +40,6 @@ def deposit(user_id: str, amount: str) -> FundsDeposited:
     return FundsDeposited(eventId=str(uuid.uuid4()), userId=user_id, amount=Decimal(amount), occurredAt=_now())
 
 
-_RECORDS = {"orders": "OrderPlaced", "stock": "StockReplenished", "deposits": "FundsDeposited"}
-
-
 async def publish(settings: Settings, topic: str, records, *, schema_file: str | None = None,
                   misplaced: bool = False) -> None:
     """Send ``records`` to ``topic`` keyed as the contract says, and wait for the acks.
@@ -51,7 +48,7 @@ async def publish(settings: Settings, topic: str, records, *, schema_file: str |
     the partition after that one, as a producer with another partitioner would.
     """
     registry = SchemaRegistry(settings.registry_url)
-    serializer = registry.serializer(topic, _RECORDS[topic])
+    serializer = registry.serializer(topic, TOPIC_RECORDS[topic])
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=5, acks="all")
     await producer.start()
     try:

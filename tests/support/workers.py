@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-READY_LINE = "[^Worker]: Ready"
+from pipeline.demo.worker import READY_LINE
 
 
 def free_port() -> int:
