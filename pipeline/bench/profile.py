@@ -32,7 +32,7 @@ from pipeline.bench.processes import BenchProcess
 
 RATE = 100
 ATTACH_TIMEOUT = 30.0
-SLOW_COMMIT = re.compile(r"Timer commit is overlapping \(interval=[\d.]+ runtime=([\d.]+)\)")
+SLOW_COMMIT = re.compile(r"Commit round outlasted the commit interval \(interval=[\d.]+ runtime=([\d.]+)\)")
 
 
 def py_spy() -> str:
@@ -74,7 +74,9 @@ def parse(raw: str, top: int) -> dict:
 
 
 def slow_commits(log: str) -> dict:
-    """Commit rounds that outlasted the commit interval, from Faust's timer warnings in a worker log.
+    """Commit rounds that outlasted the commit interval, from the consumer's warnings in a worker log.
+
+    :mod:`pipeline.eos.cadence` logs one for each such round.
 
     Not CPU time: a commit round mostly waits for the broker (one transaction
     per source partition), which a CPU profile does not show.
@@ -156,7 +158,7 @@ def show(profile: dict, console: Console) -> None:
         for row in profile[key]:
             out.add_row(row["function"], f"{row['samples']:,}", f"{row['share']:.1%}")
         console.print(out)
-    console.print(f"saga worker: {commits_sentence(profile)} (Faust's timer warnings in its log)")
+    console.print(f"saga worker: {commits_sentence(profile)} (the consumer's warnings in its log)")
 
 
 def run(settings, console: Console, options: throughput.Options, top: int) -> dict:

@@ -46,6 +46,7 @@ from mode import Service
 from mode.utils.futures import notify
 
 from pipeline.eos.batches import RecordBatches
+from pipeline.eos.cadence import CommitCadence
 from pipeline.eos.drain import DrainLoop
 
 log = logging.getLogger(__name__)
@@ -184,12 +185,13 @@ class TransactionManager(_TransactionManager):
         return True
 
 
-class Consumer(DrainLoop, _aiokafka.Consumer):
+class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
     """Publishes attachments inside their source partition's transaction,
     in the order they were written (see :mod:`pipeline.eos.attachments`),
     applies buffered table writes once their transaction commits, and
     abandons all uncommitted work at a rebalance. Its fetch loop is
-    :class:`pipeline.eos.drain.DrainLoop`'s.
+    :class:`pipeline.eos.drain.DrainLoop`'s, and its commit timer
+    :class:`pipeline.eos.cadence.CommitCadence`'s.
     """
 
     _fenced = False
@@ -204,6 +206,7 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
         #: committed offset was unknown, next offset expected before it), see :meth:`_refill`
         self._unanchored: dict[TP, Tuple[int, Optional[int]]] = {}
         self._generation_started = monotonic()
+        self._init_cadence()
 
     async def getmany(self, timeout: float) -> AsyncIterator[Tuple[TP, Message]]:
         """Faust's fetch loop, each message admitted by :meth:`_admit` first.
@@ -450,7 +453,10 @@ class Consumer(DrainLoop, _aiokafka.Consumer):
             self._unacked_messages.discard(message)
             notify(self._waiting_for_ack)
             return False
-        return super().ack(message)
+        counted = super().ack(message)
+        if counted:
+            self._on_acked()
+        return counted
 
     async def commit(self, *args: Any, **kwargs: Any) -> bool:
         if self._fenced:

@@ -40,9 +40,11 @@ def test_profile_run_file(profile_run):
     assert found["slow_commits"]["count"] >= 0
 
 
-def test_slow_commits_come_from_faust_timer_warnings():
-    log = ("[2026-11-29 06:57:20,449] [1] [WARNING] Timer commit is overlapping (interval=0.1 runtime=5.0) \n"
+def test_slow_commits_come_from_the_consumers_warnings():
+    log = ("[2026-11-29 06:57:20,449] [1] [WARNING] [^--Consumer]: Commit round outlasted the commit interval "
+           "(interval=0.1 runtime=5.0) \n"
            "[2026-11-29 06:57:21,397] [1] [WARNING] Timer livelock is overlapping (interval=0.25 runtime=0.8) \n"
-           "[2026-11-29 06:57:23,415] [1] [WARNING] Timer commit is overlapping (interval=0.1 runtime=1.0) \n")
+           "[2026-11-29 06:57:23,415] [1] [WARNING] [^--Consumer]: Commit round outlasted the commit interval "
+           "(interval=0.1 runtime=1.0) \n")
     assert slow_commits(log) == {"count": 2, "seconds": 6.0, "median_s": 3.0, "max_s": 5.0}
     assert slow_commits("") == {"count": 0}
