@@ -67,7 +67,7 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
-async def running(state: Cadence, turns: int = 200) -> None:
+async def running(turns: int = 200) -> None:
     """Let the handler take ``turns`` turns of the event loop."""
     for _ in range(turns):
         await asyncio.sleep(0)
@@ -79,7 +79,7 @@ async def handler(clock):
 
     async def start(state: Cadence) -> Cadence:
         tasks.append(asyncio.ensure_future(Consumer._commit_handler.fun(state)))
-        await running(state, 5)  # past its first sleep
+        await running(5)  # past its first sleep
         return state
 
     yield start
@@ -94,7 +94,7 @@ def test_the_consumer_commits_on_this_cadence() -> None:
 async def test_an_idle_worker_starts_no_round(clock, handler) -> None:
     state = await handler(Cadence(clock))
     started = clock.now
-    await running(state)
+    await running()
     assert state.rounds == [] and clock.now == started  # it waits for an acknowledgement, without polling
 
 
@@ -102,20 +102,20 @@ async def test_a_worker_that_has_caught_up_commits_at_once(clock, handler) -> No
     state = await handler(Cadence(clock))
     acked_at = clock.now
     state.ack(7)
-    await running(state)
+    await running()
     assert state.rounds == [acked_at]
 
 
 async def test_while_events_wait_in_a_buffer_the_round_comes_after_the_interval(clock, handler) -> None:
     state = await handler(Cadence(clock))
     state.ack(7)
-    await running(state)
+    await running()
     last_round = state.rounds[-1]
     state.buffer.put_nowait("an event not processed yet")
     state.ack(8)
-    await running(state, 10)
+    await running(10)
     assert state.rounds == [last_round]
-    await running(state)
+    await running()
     assert len(state.rounds) == 2
     assert state.rounds[1] == pytest.approx(last_round + INTERVAL, abs=CATCH_UP_POLL * 1.01)
 
@@ -123,7 +123,7 @@ async def test_while_events_wait_in_a_buffer_the_round_comes_after_the_interval(
 async def test_offsets_left_uncommittable_are_tried_again_every_interval(clock, handler) -> None:
     state = await handler(Cadence(clock, keep_acked=True))
     state.ack(7)
-    await running(state, 400)
+    await running(400)
     assert len(state.rounds) >= 3
     gaps = [later - earlier for earlier, later in zip(state.rounds, state.rounds[1:])]
     assert all(gap == pytest.approx(INTERVAL, abs=CATCH_UP_POLL * 1.01) for gap in gaps)
