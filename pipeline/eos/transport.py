@@ -45,6 +45,7 @@ from faust.types import TP, FutureMessage, Message
 from mode import Service
 from mode.utils.futures import notify
 
+from pipeline.eos.backoff import shorten_concurrent_transactions_backoff
 from pipeline.eos.batches import RecordBatches
 from pipeline.eos.cadence import CommitCadence
 from pipeline.eos.drain import DrainLoop
@@ -542,7 +543,12 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
 
 
 class Transport(_aiokafka.Transport):
-    """The aiokafka transport with source-partition transactions."""
+    """The aiokafka transport with source-partition transactions, each
+    retrying its first AddPartitionsToTxn soon (:mod:`pipeline.eos.backoff`)."""
 
     Consumer = Consumer
     TransactionManager = TransactionManager
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shorten_concurrent_transactions_backoff()
