@@ -36,7 +36,9 @@ consumer also has a fetch loop of its own (:mod:`pipeline.eos.drain`) that
 hands messages to the streams without Faust's four tasks per message, and
 its commits publish the attached messages in record batches, one per
 transaction and partition, instead of one ``send`` per record
-(:mod:`pipeline.eos.batches`).
+(:mod:`pipeline.eos.batches`); a transaction begun right after the last
+commit asks again after 2 ms, not 20, to add its partitions
+(:mod:`pipeline.eos.backoff`).
 """
 from pipeline.eos.attachments import OrderedAttachments
 from pipeline.eos.flow import FlowControl
