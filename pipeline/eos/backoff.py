@@ -25,9 +25,9 @@ import aiokafka.producer.sender as _sender
 CONCURRENT_TRANSACTIONS_BACKOFF = 0.002
 
 
-def shorten_concurrent_transactions_backoff(seconds: float = CONCURRENT_TRANSACTIONS_BACKOFF) -> None:
-    """Make aiokafka's transactional producers of this process ask again after ``seconds``."""
+def shorten_concurrent_transactions_backoff() -> None:
+    """Make aiokafka's transactional producers of this process ask again after the short backoff."""
     if not hasattr(_sender, "BACKOFF_OVERRIDE"):
         raise RuntimeError("aiokafka.producer.sender has no BACKOFF_OVERRIDE: check how this "
                            "aiokafka version retries AddPartitionsToTxn on CONCURRENT_TRANSACTIONS")
-    _sender.BACKOFF_OVERRIDE = seconds
+    _sender.BACKOFF_OVERRIDE = CONCURRENT_TRANSACTIONS_BACKOFF
