@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from agents import topics
 from agents.codecs import Stock
-from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
 from agents.ingest import local_events
+from agents.internal import internal_values
 from agents.ledger import ledger
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent, StockCommand
-from pipeline.serde import Poison
 
 inventory = app.Table(
     "inventory", key_type=str, value_type=None,
@@ -76,11 +75,7 @@ async def replenish(stream):
 
 @app.agent(topics.stock_commands)
 async def handle_stock_commands(stream):
-    async for event in stream.events():
-        command = event.value
-        if isinstance(command, Poison):
-            await dead_letter(command)
-            continue
+    async for command in internal_values(stream):
         reservation = f"{command.orderId}/{command.sku}"
         state = stock_ledger.get(reservation)
         if command.action == "RESERVE":

@@ -13,12 +13,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from agents import topics
-from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
+from agents.internal import internal_values
 from agents.orders import decide, orders, send_stock_commands, stock_groups
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent, PaymentRequest
-from pipeline.serde import Poison
 
 
 async def on_stock_reply(reply: OrderSagaEvent, state: dict) -> None:
@@ -66,11 +65,7 @@ async def on_payment_reply(reply: OrderSagaEvent, state: dict) -> None:
 
 @app.agent(topics.order_events)
 async def track_order(stream):
-    async for event in stream.events():
-        reply = event.value
-        if isinstance(reply, Poison):
-            await dead_letter(reply)
-            continue
+    async for reply in internal_values(stream):
         state = orders.get(reply.orderId)
         if state is None or state["status"] != "PENDING":
             continue

@@ -13,13 +13,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from agents import topics
-from agents.dead_letters import dead_letter
 from agents.events import derived_id, now
 from agents.ingest import local_events
+from agents.internal import internal_values
 from agents.ledger import ledger
 from pipeline.app import app
 from pipeline.models import OrderSagaEvent
-from pipeline.serde import Poison
 
 balances = app.Table(
     "balances", key_type=str, value_type=None,
@@ -49,11 +48,7 @@ async def deposit(stream):
 
 @app.agent(topics.payment_requests)
 async def charge(stream):
-    async for event in stream.events():
-        request = event.value
-        if isinstance(request, Poison):
-            await dead_letter(request)
-            continue
+    async for request in internal_values(stream):
         charged = payment_ledger.get(request.orderId)
         if charged is None:
             balance = balance_of(request.userId)

@@ -13,9 +13,9 @@ topics have ``ORDERFLOW_PARTITIONS`` partitions, so Faust assigns partition
 | `orderflow-orders` | orderId | `OrderPlaced` bytes as received, when off their key's partition |
 | `orderflow-stock` | sku | `StockReplenished` bytes as received, likewise |
 | `orderflow-deposits` | userId | `FundsDeposited` bytes as received, likewise |
-| `orderflow-stock-commands` | sku | `StockCommand`: reserve, release, commit |
-| `orderflow-payment-requests` | userId | `PaymentRequest` |
-| `orderflow-order-events` | orderId | `OrderSagaEvent`: replies to an order |
+| `orderflow-stock-commands` | sku | `StockCommand`: reserve, release, commit (bundles) |
+| `orderflow-payment-requests` | userId | `PaymentRequest` (bundles) |
+| `orderflow-order-events` | orderId | `OrderSagaEvent`: replies to an order (bundles) |
 | `order-outcomes` | orderId | `OrderOutcome` (contract) |
 | `<input>.dlq` | as input | undecodable input, bytes unchanged |
 """
@@ -55,6 +55,9 @@ deposits = _avro("deposits", "FundsDeposited", FundsDeposited, internal=False, r
 stock_commands = _avro("orderflow-stock-commands", "StockCommand", StockCommand)
 payment_requests = _avro("orderflow-payment-requests", "PaymentRequest", PaymentRequest)
 order_events = _avro("orderflow-order-events", "OrderSagaEvent", OrderSagaEvent)
+#: The saga's commands and replies travel in bundles (:mod:`pipeline.serde.bundle`),
+#: read with :func:`agents.internal.internal_values`.
+app.bundled_topics.update(topic.get_topic_name() for topic in (stock_commands, payment_requests, order_events))
 
 outcomes = _avro("order-outcomes", "OrderOutcome", OrderOutcome)
 

@@ -50,6 +50,8 @@ class App(faust.App):
         self._attachments = OrderedAttachments(self)
         #: The memory budget of all its table stores (:mod:`pipeline.eos.store_memory`).
         self.table_memory = table_memory or TableMemory()
+        #: Topics whose attached messages travel in bundles (:mod:`pipeline.serde.bundle`).
+        self.bundled_topics: set[str] = set()
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)

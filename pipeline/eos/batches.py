@@ -12,6 +12,11 @@ producer and partition, each submitted with ``send_batch``; when a batch is
 acknowledged, its messages are completed in one pass, with the offsets
 aiokafka itself would give them (the batch's base offset + their index).
 
+Messages to a bundled topic (:mod:`pipeline.serde.bundle`) go in bundle
+records, as many events of one transaction and partition per record as the
+limits below allow; each message of a bundle completes with its record's
+metadata.
+
 The transaction's lock is not needed: attachments are published by the
 consumer's commit, before it commits the transactions, and commits do not
 overlap, so no commit of the same transaction runs meanwhile.
@@ -22,40 +27,47 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Optional
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 from faust.types import FutureMessage
 
+from pipeline.serde import bundle
+
 log = logging.getLogger(__name__)
+
+#: Events per bundle record at most: a bundle is one event of its stream, which
+#: takes its events one after the other without yielding to the event loop.
+MAX_BUNDLE_EVENTS = 200
+#: Bytes of events per bundle record at most, far below Kafka's 1 MiB record limit.
+MAX_BUNDLE_BYTES = 256 * 1024
+BUNDLE_HEADERS = [(bundle.HEADER, bundle.VERSION)]
 
 
 class RecordBatch:
-    """Messages bound for one partition in one transaction, and the batch that carries them."""
+    """Records bound for one partition in one transaction, and the batch that carries them."""
 
     def __init__(self, producer: AIOKafkaProducer, topic: str, partition: int) -> None:
         self.producer = producer
         self.topic = topic
         self.partition = partition
         self.builder = producer.create_batch()
-        #: (message, sensor state, record timestamp) in batch order
-        self.messages: list[tuple[FutureMessage, Any, int]] = []
+        #: per record, in batch order: ([(message, sensor state)], record timestamp)
+        self.records: list[tuple[list[tuple[FutureMessage, Any]], int]] = []
 
-    def append(self, fut: FutureMessage, state: Any) -> bool:
-        """Add ``fut``'s record; False if the batch is full."""
-        message = fut.message
-        headers = message.headers
+    def append(self, key: Optional[bytes], value: bytes, headers: Any, timestamp: Optional[float],
+               messages: list[tuple[FutureMessage, Any]]) -> bool:
+        """Add a record that carries ``messages``; False if the batch is full."""
         if isinstance(headers, Mapping):
             headers = list(headers.items())
-        timestamp = message.timestamp
         metadata = self.builder.append(
             timestamp=int(timestamp * 1000.0) if timestamp else None,
-            key=message.key, value=message.value, headers=headers or [],
+            key=key, value=value, headers=headers or [],
         )
         if metadata is None:
             return False
-        self.messages.append((fut, state, metadata.timestamp))
+        self.records.append((messages, metadata.timestamp))
         return True
 
 
@@ -69,13 +81,34 @@ class RecordBatches:
         self._filled: list[RecordBatch] = []
 
     def add(self, producer: AIOKafkaProducer, topic: str, partition: int, fut: FutureMessage, state: Any) -> None:
-        key = (producer, topic, partition)
-        batch = self._open.get(key)
-        if batch is None or not batch.append(fut, state):
+        """One record for ``fut``'s message."""
+        message = fut.message
+        self._append(producer, topic, partition, message.key, message.value, message.headers,
+                     message.timestamp, [(fut, state)])
+
+    def add_bundles(self, producer: AIOKafkaProducer, topic: str, partition: int,
+                    messages: list[tuple[FutureMessage, Any]]) -> None:
+        """``messages`` (with their sensor states) in as few bundle records as their sizes allow."""
+        start, size = 0, 0
+        for index, (fut, _) in enumerate(messages):
+            message = fut.message
+            size += len(message.key or b"") + len(message.value) + 8
+            if index + 1 - start >= MAX_BUNDLE_EVENTS or size >= MAX_BUNDLE_BYTES or index + 1 == len(messages):
+                chunk = messages[start:index + 1]
+                value = bundle.pack((fut.message.key, fut.message.value) for fut, _ in chunk)
+                first = chunk[0][0].message
+                self._append(producer, topic, partition, first.key, value, BUNDLE_HEADERS, first.timestamp, chunk)
+                start, size = index + 1, 0
+
+    def _append(self, producer: AIOKafkaProducer, topic: str, partition: int, key: Optional[bytes],
+                value: bytes, headers: Any, timestamp: Optional[float], messages: list) -> None:
+        batch_key = (producer, topic, partition)
+        batch = self._open.get(batch_key)
+        if batch is None or not batch.append(key, value, headers, timestamp, messages):
             # An empty batch takes any record, however large (aiokafka's builder).
-            batch = self._open[key] = RecordBatch(producer, topic, partition)
+            batch = self._open[batch_key] = RecordBatch(producer, topic, partition)
             self._filled.append(batch)
-            batch.append(fut, state)
+            batch.append(key, value, headers, timestamp, messages)
 
     async def send(self) -> list[asyncio.Future]:
         """Submit every batch; returns the futures of their delivery."""
@@ -95,20 +128,22 @@ class RecordBatches:
         exc = asyncio.CancelledError() if result.cancelled() else result.exception()
         if exc is not None:
             log.warning("batch of %d records for %s[%d] failed: %r",
-                        len(batch.messages), batch.topic, batch.partition, exc)
-            for fut, state, _ in batch.messages:
-                fut.set_exception(exc)
-                sensors.on_send_error(producer, exc, state)
+                        len(batch.records), batch.topic, batch.partition, exc)
+            for messages, _ in batch.records:
+                for fut, state in messages:
+                    fut.set_exception(exc)
+                    sensors.on_send_error(producer, exc, state)
             return
         base: RecordMetadata = result.result()
-        for index, (fut, state, timestamp) in enumerate(batch.messages):
+        for index, (messages, timestamp) in enumerate(batch.records):
             metadata = RecordMetadata(
                 base.topic, base.partition, base.topic_partition, base.offset + index,
                 timestamp if base.timestamp == -1 else base.timestamp,
                 base.timestamp_type, base.log_start_offset,
             )
-            fut.set_result(metadata)
-            callback = fut.message.callback
-            if callback:
-                callback(fut)
-            sensors.on_send_completed(producer, state, metadata)
+            for fut, state in messages:
+                fut.set_result(metadata)
+                callback = fut.message.callback
+                if callback:
+                    callback(fut)
+                sensors.on_send_completed(producer, state, metadata)

@@ -96,7 +96,9 @@ class TransactionManager(_TransactionManager):
         in a record batch of its destination partition
         (:mod:`pipeline.eos.batches`); nothing here yields to the event loop
         until the batches are submitted, so each producer sends them together
-        when the commit flushes. (Faust's ``Topic.publish_message`` would first
+        when the commit flushes. Messages to the app's ``bundled_topics`` go
+        in bundle records, per producer and partition (see
+        :mod:`pipeline.serde.bundle`). (Faust's ``Topic.publish_message`` would first
         await ``App.maybe_start_producer``, a ``mode`` ``@stampede`` coroutine
         that sleeps three times per call: the producer's sender then shipped
         almost every record in a produce request of its own, 1.4 records per
@@ -108,6 +110,9 @@ class TransactionManager(_TransactionManager):
         producers = faust_producer._transaction_producers
         on_send_initiated = self.app.sensors.on_send_initiated
         batches = RecordBatches(self.app.sensors, faust_producer)
+        bundled = self.app.bundled_topics
+        #: (producer, topic, partition) -> messages of a bundled topic, in write order
+        bundles: defaultdict[tuple, list] = defaultdict(list)
         for source, fut in attached:
             message = fut.message
             topic = message.channel.get_topic_name()
@@ -124,7 +129,12 @@ class TransactionManager(_TransactionManager):
             partition = message.partition
             if partition is None:
                 partition = self.partition_of(topic, message.key)
-            batches.add(producer, topic, partition, fut, state)
+            if topic in bundled:
+                bundles[producer, topic, partition].append((fut, state))
+            else:
+                batches.add(producer, topic, partition, fut, state)
+        for (producer, topic, partition), messages in bundles.items():
+            batches.add_bundles(producer, topic, partition, messages)
         return await batches.send()
 
     def partition_of(self, topic: str, key: Optional[bytes]) -> Optional[int]:

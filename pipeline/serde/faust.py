@@ -15,15 +15,21 @@ Two places where Faust's stock Schema falls short, and what this one does:
   The compiled decoder first awaits :meth:`Deserializer.prepare`, which fetches
   unknown writer schemas in a thread and retries for as long as it takes; the
   synchronous decode that follows always hits the cache.
+
+A bundle record (:mod:`pipeline.serde.bundle`) decodes to a
+:class:`~pipeline.serde.bundle.Bundle` of its events, each a model or a
+Poison of its own.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import faust
 from faust.types import AppT, Message
 
 from pipeline.models import AvroModel
+from pipeline.serde.bundle import Bundle, is_bundle, unpack
 from pipeline.serde.errors import KeyDecodeError, SerdeError
 from pipeline.serde.poison import Poison
 from pipeline.serde.registry import SchemaRegistry
@@ -84,6 +90,25 @@ class AvroSchema(faust.Schema):
     def dumps_value(self, app: AppT, value: Any, *, serializer: Any = None, headers: Any) -> tuple[Any, Any]:
         return self.serializer.encode(value), headers
 
+    def loads_bundle(self, message: Message) -> Any:
+        """A bundle's events, decoded as they are taken, or one Poison if its framing is broken."""
+        try:
+            events = list(unpack(message.value, message.topic, message.partition, message.offset))
+        except SerdeError as exc:
+            return self.poison(exc, message)
+        return Bundle(events, partial(self._loads_bundled, message))
+
+    async def _loads_bundled(self, message: Message, key: bytes | None, value: bytes) -> Any:
+        """One event of the bundle ``message``: its model, or Poison with its own bytes."""
+        topic, partition, offset = message.topic, message.partition, message.offset
+        try:
+            await self.deserializer.prepare(value, topic, partition, offset)
+            return self.model.from_avro(self.deserializer.decode(value, topic, partition, offset))
+        except SerdeError as exc:
+            if exc.retriable:
+                raise
+            return Poison(exc, topic, partition, offset, key, value)
+
     @staticmethod
     def poison(error: SerdeError, message: Message) -> Poison:
         return Poison(error, message.topic, message.partition, message.offset,
@@ -97,11 +122,14 @@ class AvroSchema(faust.Schema):
         prepare = self.deserializer.prepare
         loads_key = self.loads_key
         loads_value = self.loads_value
+        loads_bundle = self.loads_bundle
         poison = self.poison
 
         async def decode(message: Message, *, propagate: bool = default_propagate) -> Any:
             try:
                 key = loads_key(app, message)
+                if is_bundle(message.headers):
+                    return create_event(key, loads_bundle(message), message.headers, message)
                 await prepare(message.value, message.topic, message.partition, message.offset)
             except SerdeError as exc:
                 return create_event(None, poison(exc, message), message.headers, message)

@@ -6,12 +6,14 @@ import asyncio
 import json
 import urllib.request
 import uuid
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
-from pipeline.serde import Serializer, schemas
+from pipeline.models import PaymentRequest
+from pipeline.serde import SchemaRegistry, Serializer, bundle, schemas
 from support.events import by_order, deposit, order, outcomes_for, publish, publish_raw, read_topic, stock
 
 
@@ -216,3 +218,35 @@ def test_undecodable_orders_are_dead_lettered_with_their_reason(run, kafka_stack
     assert {"dlq.error", "dlq.source.partition", "dlq.source.offset"} <= set(garbage)
     assert by_key[prefix + b"unknown"]["dlq.reason"] == b"unknown-schema-id"
     assert [m.value for m in letters if m.key == prefix + b"garbage"] == [b"\x07not avro at all"]
+
+
+def test_the_saga_sends_its_commands_and_replies_in_bundles(run, kafka_stack):
+    order_id = run["oid"]("confirmed")
+    replies = asyncio.run(read_topic(kafka_stack, "orderflow-order-events",
+                                     lambda m: bundle.is_bundle(m.headers) and order_id.encode() in m.value,
+                                     expected=2, timeout=60))
+    assert len(replies) >= 2  # the stock reply and the payment reply, each in a bundle
+
+
+def test_a_bad_event_in_a_bundle_is_dead_lettered_and_the_others_processed(run, kafka_stack):
+    prefix = run["prefix"]
+    request = PaymentRequest(eventId=str(uuid.uuid4()), orderId=f"{prefix}bundled", userId=f"{prefix}nobody",
+                             amount=Decimal("1.00"), causationId=str(uuid.uuid4()),
+                             occurredAt=datetime.now(timezone.utc))
+    encoded = SchemaRegistry(kafka_stack.registry_url).serializer(
+        "orderflow-payment-requests", "PaymentRequest").encode(request)
+    garbage = b"\x07" + prefix.encode()
+    key = request.userId.encode()
+    asyncio.run(publish_raw(kafka_stack, "orderflow-payment-requests", key,
+                            bundle.pack([(key, garbage), (key, encoded)]), [(bundle.HEADER, bundle.VERSION)]))
+
+    replies = asyncio.run(read_topic(kafka_stack, "orderflow-order-events",
+                                     lambda r: r["orderId"] == request.orderId,
+                                     expected=1, timeout=60, record="OrderSagaEvent"))
+    assert [r["type"] for r in replies] == ["PAYMENT_DECLINED"]
+    letters = asyncio.run(read_topic(kafka_stack, "orderflow-internal.dlq", lambda m: m.value == garbage,
+                                     expected=1, timeout=60))
+    assert len(letters) == 1 and letters[0].key == key
+    headers = dict(letters[0].headers)
+    assert headers["dlq.reason"] == b"not-wire-format"
+    assert headers["dlq.source.topic"] == b"orderflow-payment-requests"

@@ -13,7 +13,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import TopicPartition
 
 from pipeline.models import FundsDeposited, OrderItem, OrderPlaced, StockReplenished
-from pipeline.serde import TOPIC_RECORDS, SchemaRegistry
+from pipeline.serde import TOPIC_RECORDS, SchemaRegistry, bundle
 from pipeline.settings import Settings
 
 
@@ -65,11 +65,11 @@ async def publish(settings: Settings, topic: str, records, *, schema_file: str |
         await producer.stop()
 
 
-async def publish_raw(settings: Settings, topic: str, key: bytes, value: bytes) -> None:
+async def publish_raw(settings: Settings, topic: str, key: bytes, value: bytes, headers: list | None = None) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers)
     await producer.start()
     try:
-        await producer.send_and_wait(topic, value, key=key)
+        await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
 
@@ -82,7 +82,8 @@ async def read_topic(settings: Settings, topic: str, accept, *, expected: int, t
                      record: str | None = None, settle: float = SETTLE_SECONDS) -> list:
     """Read ``topic`` from the start with ``read_committed`` until ``expected`` records pass
     ``accept`` (or ``timeout``), then ``settle`` seconds longer to catch any extra (duplicate) ones.
-    Values are decoded with ``record``'s reader schema when given, else left as messages."""
+    Values are decoded with ``record``'s reader schema when given (each event of a bundle on
+    its own), else left as messages."""
     registry = SchemaRegistry(settings.registry_url)
     decode = registry.deserializer(record).decode if record else None
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
@@ -102,9 +103,13 @@ async def read_topic(settings: Settings, topic: str, accept, *, expected: int, t
             batch = await consumer.getmany(timeout_ms=500)
             for messages in batch.values():
                 for message in messages:
-                    value = decode(message.value) if decode else message
-                    if accept(value):
-                        found.append(value)
+                    if not decode:
+                        values = [message]
+                    elif bundle.is_bundle(message.headers):
+                        values = [decode(value) for _, value in bundle.unpack(message.value)]
+                    else:
+                        values = [decode(message.value)]
+                    found.extend(value for value in values if accept(value))
             if len(found) >= expected and settle_until is None:
                 settle_until = time.monotonic() + settle
             if settle_until is not None and time.monotonic() >= settle_until:

@@ -10,7 +10,9 @@ from aiokafka.record.default_records import DefaultRecordBatch
 from aiokafka.structs import RecordMetadata, TopicPartition
 from faust.types import FutureMessage
 
+from pipeline.eos import batches as batches_module
 from pipeline.eos.batches import RecordBatches
+from pipeline.serde import bundle
 
 
 class Producer:
@@ -129,3 +131,33 @@ async def test_a_round_starts_empty_once_sent() -> None:
     await round_.send()
     assert await round_.send() == []
     assert len(producer.sent) == 1
+
+
+async def test_bundled_messages_share_records_each_completed_with_its_records_metadata(monkeypatch) -> None:
+    monkeypatch.setattr(batches_module, "MAX_BUNDLE_EVENTS", 2)
+    producer = Producer()
+    round_, sensors = batches()
+    futs = [message(key, key * 3) for key in (b"a", b"b", b"c")]
+    round_.add_bundles(producer, "orderflow-order-events", 1, [(fut, fut.message.key) for fut in futs])
+    await round_.send()
+
+    ((_, _, records, _),) = producer.sent
+    assert [bundle.is_bundle(r.headers) for r in records] == [True, True]
+    assert [list(bundle.unpack(r.value)) for r in records] == [[(b"a", b"aaa"), (b"b", b"bbb")], [(b"c", b"ccc")]]
+    assert [r.key for r in records] == [b"a", b"c"]
+    deliver(producer.sent[0], base_offset=7)
+    await asyncio.sleep(0)
+    assert [fut.result().offset for fut in futs] == [7, 7, 8]
+    assert sensors.completed == [(b"a", 7), (b"b", 7), (b"c", 8)]
+
+
+async def test_a_bundle_ends_before_it_outgrows_its_byte_limit(monkeypatch) -> None:
+    monkeypatch.setattr(batches_module, "MAX_BUNDLE_BYTES", 100)
+    producer = Producer()
+    round_, _ = batches()
+    futs = [message(b"k%d" % i, b"x" * 40) for i in range(5)]
+    round_.add_bundles(producer, "orderflow-stock-commands", 0, [(fut, None) for fut in futs])
+    await round_.send()
+    records = [r for _, _, batch, _ in producer.sent for r in batch]
+    sizes = [len(list(bundle.unpack(r.value))) for r in records]
+    assert sum(sizes) == 5 and max(sizes) == 2

@@ -7,7 +7,7 @@ from faust.types.tuples import Message
 
 from pipeline.models import OrderPlaced
 from pipeline.models.examples import order
-from pipeline.serde import NotWireFormatError, Poison, RegistryUnavailableError, SchemaRegistry
+from pipeline.serde import NotWireFormatError, Poison, RegistryUnavailableError, SchemaRegistry, bundle
 from pipeline.serde.codec import frame
 from pipeline.serde.faust import AvroSchema
 
@@ -90,3 +90,31 @@ async def test_a_faust_topic_uses_the_schema(app, schema):
     topic = app.topic("orders", schema=schema)
     event = await topic.decode(message(schema.serializer.encode(order())), propagate=True)
     assert isinstance(event.value, OrderPlaced)
+
+
+def bundled(events, offset=30):
+    return Message("orderflow-stock-commands", 2, offset, 0.0, 0, [(bundle.HEADER, bundle.VERSION)],
+                   events[0][0], bundle.pack(events), None)
+
+
+async def test_a_bundle_yields_its_events_in_order_and_poison_for_the_bad_one(app, schema):
+    first, last = order(), order()
+    events = [(b"o-1", schema.serializer.encode(first)), (b"o-2", b"\x07garbage"),
+              (b"o-3", schema.serializer.encode(last))]
+    event = await schema.compile(app)(bundled(events))
+    assert isinstance(event.value, bundle.Bundle) and len(event.value) == 3
+    decoded = [value async for value in event.value]
+    assert decoded[0] == first and decoded[2] == last
+    poison = decoded[1]
+    assert isinstance(poison, Poison) and poison.reason == "not-wire-format"
+    assert (poison.key, poison.value) == (b"o-2", b"\x07garbage")
+    assert (poison.topic, poison.partition, poison.offset) == ("orderflow-stock-commands", 2, 30)
+
+
+async def test_a_bundle_with_broken_framing_is_one_poison_with_the_whole_record(app, schema):
+    data = bundle.pack([(b"o-1", schema.serializer.encode(order()))])[:-3]
+    message_ = Message("orderflow-stock-commands", 2, 31, 0.0, 0, [(bundle.HEADER, bundle.VERSION)],
+                       b"o-1", data, None)
+    event = await schema.compile(app)(message_)
+    assert isinstance(event.value, Poison) and event.value.value == data
+    assert event.value.reason == "not-wire-format"
