@@ -22,6 +22,10 @@ loop, the commits and the other agents still run between bursts. What each
 event goes through is otherwise Faust 0.15's ``_py_aiter``: skipping under
 a suspended flow or an old generation, tracking, sensors, the current
 event, processors, and the acknowledgement in ``finally``.
+
+Before each event it also waits while the app's attachments are full
+(:attr:`pipeline.eos.attachments.OrderedAttachments.room`), until a commit
+takes them.
 """
 from __future__ import annotations
 
@@ -67,6 +71,8 @@ class Stream(faust.Stream):
         on_message_out = self._on_message_out
         processors, on_merge, trace = self._processors, self.on_merge, app.trace
         skipped = self._skipped_value
+        # An app without ordered attachments (Faust's own) sets no bound.
+        room = getattr(app._attachments, "room", None)
         taken = 0
         try:
             while not self.should_stop:
@@ -77,6 +83,10 @@ class Stream(faust.Stream):
                 while value is None and event is None:
                     if errors:
                         raise errors.popleft()
+                    if room is not None and not room.is_set():
+                        taken = 0
+                        await room.wait()
+                        continue
                     if queue_empty():
                         taken = 0
                         channel_value = await slow_get()

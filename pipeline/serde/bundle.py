@@ -30,26 +30,27 @@ _NO_KEY = 0xFFFFFFFF
 
 
 class Bundle:
-    """The events of one bundle record, each decoded (a model, or Poison) as it is taken.
+    """The events of one bundle record, each cut out and decoded (a model, or Poison) as it is taken.
 
-    A worker's stream buffers hold records; decoded at once, a buffer of
-    bundles would hold up to :data:`pipeline.eos.batches.MAX_BUNDLE_EVENTS`
-    models per record.
+    A worker's stream buffers hold records; a buffer of bundles holds their
+    bytes, not up to :data:`pipeline.eos.batches.MAX_BUNDLE_EVENTS` decoded
+    events (or even byte strings) per record. The framing was checked when
+    the bundle was made (:func:`count`).
     """
 
-    __slots__ = ("events", "_decode")
+    __slots__ = ("data", "size", "_decode")
 
-    def __init__(self, events: list[tuple[Optional[bytes], bytes]],
-                 decode: Callable[[Optional[bytes], bytes], Awaitable[Any]]) -> None:
-        self.events = events
+    def __init__(self, data: bytes, size: int, decode: Callable[[Optional[bytes], bytes], Awaitable[Any]]) -> None:
+        self.data = data
+        self.size = size
         self._decode = decode
 
     def __len__(self) -> int:
-        return len(self.events)
+        return self.size
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         decode = self._decode
-        for key, value in self.events:
+        for key, value in unpack(self.data):
             yield await decode(key, value)
 
 
@@ -75,6 +76,43 @@ def pack(events: Iterable[tuple[Optional[bytes], bytes]]) -> bytes:
     return b"".join(parts)
 
 
+def _frames(data: bytes, topic: Optional[str], partition: Optional[int],
+            offset: Optional[int]) -> Iterator[tuple[int, int, int, int]]:
+    """``(key start, key end, value start, value end)`` per event; a key end of -1: no key.
+
+    Raises :class:`NotWireFormatError` (naming the record) where the framing
+    is cut short.
+    """
+    end = len(data)
+    position = 0
+    unpack_length = _LENGTH.unpack_from
+    try:
+        while position < end:
+            (length,) = unpack_length(data, position)
+            key_start = position = position + 4
+            if length == _NO_KEY:
+                key_end = -1
+            else:
+                key_end = position = position + length
+            (length,) = unpack_length(data, position)
+            value_start = position + 4
+            position = value_start + length
+            if position > end or key_end > end:
+                raise struct.error(f"an event of {length} bytes runs past the record's end")
+            yield key_start, key_end, value_start, position
+    except struct.error as exc:
+        raise NotWireFormatError(
+            f"bundle framing is cut short at byte {position} of {end}: {exc}",
+            topic=topic, partition=partition, offset=offset,
+        ) from exc
+
+
+def count(data: bytes, topic: Optional[str] = None, partition: Optional[int] = None,
+          offset: Optional[int] = None) -> int:
+    """The number of events in a bundle's value, its framing checked (see :func:`unpack`)."""
+    return sum(1 for _ in _frames(data, topic, partition, offset))
+
+
 def unpack(data: bytes, topic: Optional[str] = None, partition: Optional[int] = None,
            offset: Optional[int] = None) -> Iterator[tuple[Optional[bytes], bytes]]:
     """The ``(key, value)`` pairs of a bundle's value, in order.
@@ -82,27 +120,6 @@ def unpack(data: bytes, topic: Optional[str] = None, partition: Optional[int] = 
     Raises :class:`NotWireFormatError` (naming the record) if the framing is
     cut short: the whole record is then one undecodable message.
     """
-    view = memoryview(data)
-    end = len(data)
-    position = 0
-    unpack_length = _LENGTH.unpack_from
-    try:
-        while position < end:
-            (length,) = unpack_length(view, position)
-            position += 4
-            if length == _NO_KEY:
-                key = None
-            else:
-                key = bytes(view[position:position + length])
-                position += length
-            (length,) = unpack_length(view, position)
-            position += 4
-            if position + length > end:
-                raise struct.error(f"an event of {length} bytes runs past the record's end")
-            yield key, bytes(view[position:position + length])
-            position += length
-    except struct.error as exc:
-        raise NotWireFormatError(
-            f"bundle framing is cut short at byte {position} of {end}: {exc}",
-            topic=topic, partition=partition, offset=offset,
-        ) from exc
+    for key_start, key_end, value_start, value_end in _frames(data, topic, partition, offset):
+        key = None if key_end < 0 else data[key_start:key_end]
+        yield key, data[value_start:value_end]

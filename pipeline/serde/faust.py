@@ -29,7 +29,7 @@ import faust
 from faust.types import AppT, Message
 
 from pipeline.models import AvroModel
-from pipeline.serde.bundle import Bundle, is_bundle, unpack
+from pipeline.serde import bundle
 from pipeline.serde.errors import KeyDecodeError, SerdeError
 from pipeline.serde.poison import Poison
 from pipeline.serde.registry import SchemaRegistry
@@ -93,10 +93,10 @@ class AvroSchema(faust.Schema):
     def loads_bundle(self, message: Message) -> Any:
         """A bundle's events, decoded as they are taken, or one Poison if its framing is broken."""
         try:
-            events = list(unpack(message.value, message.topic, message.partition, message.offset))
+            size = bundle.count(message.value, message.topic, message.partition, message.offset)
         except SerdeError as exc:
             return self.poison(exc, message)
-        return Bundle(events, partial(self._loads_bundled, message))
+        return bundle.Bundle(message.value, size, partial(self._loads_bundled, message))
 
     async def _loads_bundled(self, message: Message, key: bytes | None, value: bytes) -> Any:
         """One event of the bundle ``message``: its model, or Poison with its own bytes."""
@@ -128,7 +128,7 @@ class AvroSchema(faust.Schema):
         async def decode(message: Message, *, propagate: bool = default_propagate) -> Any:
             try:
                 key = loads_key(app, message)
-                if is_bundle(message.headers):
+                if bundle.is_bundle(message.headers):
                     return create_event(key, loads_bundle(message), message.headers, message)
                 await prepare(message.value, message.topic, message.partition, message.offset)
             except SerdeError as exc:
