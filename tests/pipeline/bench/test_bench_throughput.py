@@ -71,8 +71,9 @@ def test_records_per_order_are_counted_for_each_contender(throughput_run):
     saga = variants["saga"]
     assert saga["runs"][0]["records"]["output"]["order-outcomes"] == ORDERS
     assert saga["records"]["output"] == 1.0  # and no dead letters
-    # a confirmed order: a reserve command, its reply, a payment request, its reply, a commit command
-    assert saga["records"]["internal"] > 4 and "orderflow-stock-commands" in saga["runs"][0]["records"]["internal"]
+    # a confirmed order's reserve command, its reply, a payment request, its reply and a commit
+    # command travel in bundles, records shared with other orders (pipeline.serde.bundle)
+    assert saga["records"]["internal"] > 0 and "orderflow-stock-commands" in saga["runs"][0]["records"]["internal"]
     # the orders table alone is written when an order arrives and again when it is decided
     assert saga["records"]["changelog"] > 2
     assert saga["records"]["moved"] == pytest.approx(
