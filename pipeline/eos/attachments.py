@@ -29,6 +29,7 @@ from typing import Any, Mapping, Optional
 
 from faust.app._attached import Attachments
 from faust.types import TP, FutureMessage, Message
+from faust.types.tuples import PendingMessage
 
 #: Attached messages held before the streams wait for a commit: ~1,000 saga orders.
 MAX_PENDING = 20_000
@@ -65,13 +66,31 @@ class OrderedAttachments(Attachments):
             key, value, partition, timestamp, headers, schema,
             key_serializer, value_serializer, callback,
         )
+        self._append(message, fut)
+        return fut
+
+    def put_encoded(self, message: Message, channel: Any, key: Optional[bytes], value: Optional[bytes],
+                    partition: Optional[int], callback: Any = None) -> FutureMessage:
+        """:meth:`put` for a record whose key and value are bytes already.
+
+        Table writes come encoded (:class:`pipeline.eos.tables.TransactionalTable`);
+        Faust's ``Channel.as_future_message`` would pass them through its
+        header, key and value serializers once more.
+        """
+        fut = FutureMessage(PendingMessage(
+            channel, key, value, partition, None, None, "raw", "raw", callback,
+            generation_id=self.app.consumer_generation_id,
+        ))
+        self._append(message, fut)
+        return fut
+
+    def _append(self, message: Message, fut: FutureMessage) -> None:
         # Events of one partition are processed in offset order, so each
         # queue stays sorted by offset.
         self._pending[message.tp].append((message.offset, next(self._sequence), fut))
         self._count += 1
         if self._count >= MAX_PENDING:
             self.room.clear()
-        return fut
 
     def take(self, offsets: Mapping[TP, int]) -> list[tuple[int, TP, FutureMessage]]:
         """Remove and return what is attached below ``offsets``, in write order.

@@ -31,7 +31,7 @@ def taken(app, offsets) -> list[tuple[str, bytes]]:
             for _, _, fut in app._attachments.take(offsets)]
 
 
-def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_partitions(app) -> None:
+async def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_partitions(app) -> None:
     put = app._attachments.put
     put(source(SOURCE_A, 10), "out", b"k", b"1")
     put(source(SOURCE_B, 5), "out", b"k", b"2")
@@ -42,7 +42,7 @@ def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_partitions(
     assert taken(app, {SOURCE_A: 12, SOURCE_B: 7}) == [("out", b"4")]
 
 
-def test_of_several_writes_of_a_changelog_key_only_the_last_is_taken(app) -> None:
+async def test_of_several_writes_of_a_changelog_key_only_the_last_is_taken(app) -> None:
     app.Table("stock-levels", default=int)  # its changelog: test-attachments-stock-levels-changelog
     changelog = "test-attachments-stock-levels-changelog"
     put = app._attachments.put
@@ -57,7 +57,7 @@ def test_of_several_writes_of_a_changelog_key_only_the_last_is_taken(app) -> Non
     ]
 
 
-def test_room_closes_at_the_bound_and_opens_once_a_commit_takes_below_it(app, monkeypatch) -> None:
+async def test_room_closes_at_the_bound_and_opens_once_a_commit_takes_below_it(app, monkeypatch) -> None:
     monkeypatch.setattr(attachments_module, "MAX_PENDING", 3)
     attached = app._attachments
     for offset in range(3):

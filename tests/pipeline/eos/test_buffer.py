@@ -123,3 +123,22 @@ def test_table_get_reads_the_store_once(store, monkeypatch):
         del store[b"sku"]
         assert table.get("sku") is None
     assert reads == [b"sku", b"missing", b"sku"]
+
+
+async def test_a_table_write_is_encoded_once_for_the_store_and_its_changelog_record(store, monkeypatch):
+    table = store.table
+    app = table.app
+    encoded = []
+    dumps_value = app.serializers.dumps_value
+    monkeypatch.setattr(app.serializers, "dumps_value",
+                        lambda *args, **kwargs: encoded.append(args[1]) or dumps_value(*args, **kwargs))
+    with At(SOURCE, 1):
+        table["sku"] = b"7"
+    assert encoded == [b"7"]
+
+    [(_, tp, fut)] = app._attachments.take({SOURCE: 2})
+    record = fut.message
+    assert tp == SOURCE
+    assert record.channel is table.changelog_topic
+    assert (record.partition, record.key, record.value) == (SOURCE.partition, b"sku", b"7")
+    assert store._latest[SOURCE.partition] == {b"sku": b"7"}
