@@ -77,8 +77,8 @@ class TransactionalTable(faust.Table):
         Faust's path (``ManagedUserDict.__setitem__``: ``on_key_set``, then the
         store's ``__setitem__``) encodes both twice, through the changelog
         channel's serializers and again for the store, and builds the
-        changelog record through ``Channel.as_future_message``; a saga order
-        writes ~20 table keys. Windowed tables, whose keys expire, keep it.
+        changelog record through ``Channel.as_future_message``, for every table
+        write of every saga step. Windowed tables, whose keys expire, keep it.
         """
         if self._expiring:
             return super().__setitem__(key, value)
