@@ -66,64 +66,58 @@ class OrderedAttachments(Attachments):
             key, value, partition, timestamp, headers, schema,
             key_serializer, value_serializer, callback,
         )
-        self._append(message, fut)
+        self._append(message, fut, None)
         return fut
 
-    def put_encoded(self, message: Message, channel: Any, key: Optional[bytes], value: Optional[bytes],
-                    partition: Optional[int], callback: Any = None) -> FutureMessage:
-        """:meth:`put` for a record whose key and value are bytes already.
+    def put_changelog(self, message: Message, changelog: Any, key: bytes, value: Optional[bytes],
+                      partition: Optional[int], callback: Any = None) -> FutureMessage:
+        """A table write's changelog record, already encoded; a later write of its key replaces it.
 
-        Table writes come encoded (:class:`pipeline.eos.tables.TransactionalTable`);
+        Table writes come encoded (:class:`pipeline.eos.tables.TransactionalTable`):
         Faust's ``Channel.as_future_message`` would pass them through its
         header, key and value serializers once more.
         """
         fut = FutureMessage(PendingMessage(
-            channel, key, value, partition, None, None, "raw", "raw", callback,
+            changelog, key, value, partition, None, None, "raw", "raw", callback,
             generation_id=self.app.consumer_generation_id,
         ))
-        self._append(message, fut)
+        self._append(message, fut, (changelog, partition, key))
         return fut
 
-    def _append(self, message: Message, fut: FutureMessage) -> None:
+    def _append(self, message: Message, fut: FutureMessage, changelog_key: Optional[tuple]) -> None:
         # Events of one partition are processed in offset order, so each
         # queue stays sorted by offset.
-        self._pending[message.tp].append((message.offset, next(self._sequence), fut))
+        self._pending[message.tp].append((message.offset, next(self._sequence), fut, changelog_key))
         self._count += 1
         if self._count >= MAX_PENDING:
             self.room.clear()
 
-    def take(self, offsets: Mapping[TP, int]) -> list[tuple[int, TP, FutureMessage]]:
-        """Remove and return what is attached below ``offsets``, in write order.
+    def take(self, offsets: Mapping[TP, int]) -> list[tuple[TP, FutureMessage]]:
+        """Remove and return ``(source partition, message)`` attached below ``offsets``, in write order.
 
         A commit offset is the next offset to read, so the event *at* it has
         not been acknowledged yet (Faust's own check, ``<=``, publishes the
-        first attachments of an event that is still being processed).
+        first attachments of an event that is still being processed). Of the
+        changelog records of one key only the last is returned.
         """
         ready = []
         for tp, commit_offset in offsets.items():
             queue = self._pending.get(tp)
             while queue and queue[0][0] < commit_offset:
-                _, sequence, fut = queue.popleft()
-                ready.append((sequence, tp, fut))
+                _, sequence, fut, changelog_key = queue.popleft()
+                ready.append((sequence, tp, fut, changelog_key))
         self._count -= len(ready)
         if self._count < MAX_PENDING:
             self.room.set()
         ready.sort(key=lambda entry: entry[0])
-        return self._last_write_per_changelog_key(ready)
-
-    def _last_write_per_changelog_key(self, ready: list) -> list:
-        changelogs = self.app.tables.changelog_topics
         seen: set = set()
         kept = []
-        for entry in reversed(ready):
-            message = entry[2].message
-            topic = message.channel.get_topic_name()
-            if topic in changelogs:
-                key = (topic, message.partition, message.key)
-                if key in seen:
+        for _, tp, fut, changelog_key in reversed(ready):
+            if changelog_key is not None:
+                if changelog_key in seen:
                     continue
-                seen.add(key)
-            kept.append(entry)
+                seen.add(changelog_key)
+            kept.append((tp, fut))
         kept.reverse()
         return kept
 

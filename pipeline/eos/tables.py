@@ -111,6 +111,6 @@ class TransactionalTable(faust.Table):
         message = event.message
         if partition is None and not self.use_partitioner:
             partition = message.partition
-        return self.app._attachments.put_encoded(
+        return self.app._attachments.put_changelog(
             message, self.changelog_topic, key, value, partition, callback=self._on_changelog_sent,
         )

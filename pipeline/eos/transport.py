@@ -512,7 +512,7 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
     async def _handle_attached(self, commit_offsets: Mapping[TP, int]) -> None:
         attached = self.app._attachments.take(commit_offsets)
         if attached:
-            pending = await self.transactions.publish((tp, fut) for _, tp, fut in attached)
+            pending = await self.transactions.publish(attached)
             await self.app.producer.wait_many(pending)
 
     async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:

@@ -28,7 +28,7 @@ def source(tp: TP, offset: int) -> SimpleNamespace:
 
 def taken(app, offsets) -> list[tuple[str, bytes]]:
     return [(fut.message.channel.get_topic_name(), fut.message.value)
-            for _, _, fut in app._attachments.take(offsets)]
+            for _, fut in app._attachments.take(offsets)]
 
 
 async def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_partitions(app) -> None:
@@ -43,17 +43,18 @@ async def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_parti
 
 
 async def test_of_several_writes_of_a_changelog_key_only_the_last_is_taken(app) -> None:
-    app.Table("stock-levels", default=int)  # its changelog: test-attachments-stock-levels-changelog
-    changelog = "test-attachments-stock-levels-changelog"
-    put = app._attachments.put
-    put(source(SOURCE_A, 1), changelog, b"sku-1", b"5", partition=0)
-    put(source(SOURCE_B, 1), changelog, b"sku-1", b"4", partition=0)
-    put(source(SOURCE_A, 2), changelog, b"sku-2", b"9", partition=0)
-    put(source(SOURCE_A, 2), "out", b"sku-1", b"a")
-    put(source(SOURCE_A, 2), "out", b"sku-1", b"b")
+    changelog = app.Table("stock-levels", default=int).changelog_topic
+    attached = app._attachments
+    attached.put_changelog(source(SOURCE_A, 1), changelog, b"sku-1", b"5", 0)
+    attached.put_changelog(source(SOURCE_B, 1), changelog, b"sku-1", b"4", 0)
+    attached.put_changelog(source(SOURCE_A, 2), changelog, b"sku-2", b"9", 0)
+    attached.put_changelog(source(SOURCE_A, 2), changelog, b"sku-2", b"8", 1)
+    attached.put(source(SOURCE_A, 2), "out", b"sku-1", b"a")
+    attached.put(source(SOURCE_A, 2), "out", b"sku-1", b"b")
 
+    name = changelog.get_topic_name()
     assert taken(app, {SOURCE_A: 3, SOURCE_B: 2}) == [
-        (changelog, b"4"), (changelog, b"9"), ("out", b"a"), ("out", b"b"),
+        (name, b"4"), (name, b"9"), (name, b"8"), ("out", b"a"), ("out", b"b"),
     ]
 
 

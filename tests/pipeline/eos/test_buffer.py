@@ -136,7 +136,7 @@ async def test_a_table_write_is_encoded_once_for_the_store_and_its_changelog_rec
         table["sku"] = b"7"
     assert encoded == [b"7"]
 
-    [(_, tp, fut)] = app._attachments.take({SOURCE: 2})
+    [(tp, fut)] = app._attachments.take({SOURCE: 2})
     record = fut.message
     assert tp == SOURCE
     assert record.channel is table.changelog_topic
