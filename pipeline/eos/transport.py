@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from contextvars import ContextVar
 from time import monotonic
 from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Set, Tuple
 
@@ -49,6 +48,7 @@ from pipeline.eos.backoff import shorten_concurrent_transactions_backoff
 from pipeline.eos.batches import RecordBatches
 from pipeline.eos.cadence import CommitCadence
 from pipeline.eos.drain import DrainLoop
+from pipeline.eos.send_sensors import SendSensors
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,6 @@ PARTITION_CACHE_SIZE = 20_000
 #: Seconds between runs of Faust's livelock check: its cadence at Faust's own
 #: default commit interval (2.5 x 2.8 s), whatever the commit interval is.
 LIVELOCK_CHECK_INTERVAL = 7.0
-#: The source partition whose attached messages are being published now.
-publishing_for: ContextVar[Optional[TP]] = ContextVar("publishing_for", default=None)
 
 
 class TransactionManager(_TransactionManager):
@@ -108,11 +106,13 @@ class TransactionManager(_TransactionManager):
         """
         faust_producer = self.producer
         producers = faust_producer._transaction_producers
-        on_send_initiated = self.app.sensors.on_send_initiated
-        batches = RecordBatches(self.app.sensors, faust_producer)
+        sensors = SendSensors(self.app.sensors)
+        batches = RecordBatches(sensors, faust_producer)
         bundled = self.app.bundled_topics
         #: (producer, topic, partition) -> messages of a bundled topic, in write order
         bundles: defaultdict[tuple, list] = defaultdict(list)
+        #: (source topic, topic) -> messages, for the sensors that count rounds
+        counts: dict[tuple[str, str], int] = {}
         for source, fut in attached:
             message = fut.message
             topic = message.channel.get_topic_name()
@@ -120,12 +120,9 @@ class TransactionManager(_TransactionManager):
             producer = producers.get(tid)
             if producer is None:
                 raise ProducerSendError(f"no transactional producer {tid!r} for the attachments of {source}")
-            token = publishing_for.set(source)
-            try:
-                state = on_send_initiated(faust_producer, topic, message=message,
-                                          keysize=len(message.key or b""), valsize=len(message.value or b""))
-            finally:
-                publishing_for.reset(token)
+            state = sensors.on_send_initiated(faust_producer, topic, fut)
+            counted = (source.topic, topic)
+            counts[counted] = counts.get(counted, 0) + 1
             partition = message.partition
             if partition is None:
                 partition = self.partition_of(topic, message.key)
@@ -133,6 +130,7 @@ class TransactionManager(_TransactionManager):
                 bundles[producer, topic, partition].append((fut, state))
             else:
                 batches.add(producer, topic, partition, fut, state)
+        sensors.on_messages_published(counts)
         for (producer, topic, partition), messages in bundles.items():
             batches.add_bundles(producer, topic, partition, messages)
         return await batches.send()

@@ -2,12 +2,14 @@
 
 Faust calls a sensor on every message; here each call is one dict lookup and
 one counter increment. Messages published at commit (``pipeline.eos``) are
-counted for the agent of the source partition they are published for, which
-``pipeline.eos.transport.publishing_for`` names while they are sent.
+counted once per commit round, for the agent of the source topic they are
+published for (:mod:`pipeline.eos.send_sensors`); a send outside any source
+event, such as an order posted over HTTP, is counted as it is sent, for no
+agent.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 import faust
 from faust.types import TP, AppT, EventT, StreamT
@@ -15,7 +17,6 @@ from faust.types.transports import ProducerT
 from faust.types.tuples import PendingMessage
 from prometheus_client import Counter
 
-from pipeline.eos.transport import publishing_for
 from pipeline.metrics.registry import EVENTS_OUT, MESSAGES_IN, REBALANCES
 
 #: The agent label of a send made outside any source event (none in the saga).
@@ -45,13 +46,20 @@ class PipelineSensor(faust.Sensor):
 
     def on_send_initiated(self, producer: ProducerT, topic: str, message: PendingMessage,
                           keysize: int, valsize: int) -> Any:
-        source = publishing_for.get()
-        key = (source.topic if source is not None else None, topic)
+        self._count_out(None, topic, 1)
+        return None
+
+    def on_messages_published(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """One commit round's attached messages, ``(source topic, topic) -> count``."""
+        for (source_topic, topic), count in counts.items():
+            self._count_out(source_topic, topic, count)
+
+    def _count_out(self, source_topic: Optional[str], topic: str, count: int) -> None:
+        key = (source_topic, topic)
         counter = self._out.get(key)
         if counter is None:
-            counter = self._out[key] = EVENTS_OUT.labels(self._agent_for(key[0]), topic)
-        counter.inc()
-        return None
+            counter = self._out[key] = EVENTS_OUT.labels(self._agent_for(source_topic), topic)
+        counter.inc(count)
 
     def on_rebalance_start(self, app: AppT) -> Dict:
         REBALANCES.inc()

@@ -1,12 +1,15 @@
-"""The worker's app starts the sensors its metrics need, and not Faust's Monitor."""
+"""The worker's app starts the sensors its metrics need, and not Faust's Monitor; they count its sends."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 from faust.types import TP
 
+from agents.orders import place_order
 from pipeline.app import InboundTimes, create_app
-from pipeline.metrics.sensor import PipelineSensor
+from pipeline.app import app as worker_app
+from pipeline.metrics.registry import EVENTS_OUT
+from pipeline.metrics.sensor import PipelineSensor, agent_label
 from pipeline.settings import Settings
 
 
@@ -30,3 +33,12 @@ def test_the_livelock_check_still_sees_when_streams_take_events(tmp_path) -> Non
     first = app.monitor.stream_inbound_time[tp]
     app.sensors.on_stream_event_in(tp, 42, stream=None, event=None)
     assert app.monitor.stream_inbound_time[tp] >= first > 0
+
+
+def test_messages_published_at_commit_are_counted_for_the_agent_of_their_source() -> None:
+    sensor = PipelineSensor(worker_app)
+    outcomes = EVENTS_OUT.labels(agent_label(place_order.name), "order-outcomes")
+    before = outcomes._value.get()
+    sensor.on_messages_published({("orders", "order-outcomes"): 3})
+    sensor.on_messages_published({("orders", "order-outcomes"): 2})
+    assert outcomes._value.get() == before + 5
