@@ -15,7 +15,9 @@ aiokafka itself would give them (the batch's base offset + their index).
 Messages to a bundled topic (:mod:`pipeline.serde.bundle`) go in bundle
 records, as many events of one transaction and partition per record as the
 limits below allow; each message of a bundle completes with its record's
-metadata.
+metadata. Table changelog records
+(:class:`~pipeline.eos.attachments.ChangelogRecord`) complete nothing of
+their own: a batch of them tells its table the offset of its last one.
 
 The transaction's lock is not needed: attachments are published by the
 consumer's commit, before it commits the transactions, and commits do not
@@ -33,6 +35,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 from faust.types import FutureMessage
 
+from pipeline.eos.attachments import ChangelogRecord
 from pipeline.serde import bundle
 
 log = logging.getLogger(__name__)
@@ -53,11 +56,15 @@ class RecordBatch:
         self.topic = topic
         self.partition = partition
         self.builder = producer.create_batch()
-        #: per record, in batch order: ([(message, sensor state)], record timestamp)
-        self.records: list[tuple[list[tuple[FutureMessage, Any]], int]] = []
+        self.size = 0
+        #: the records whose delivery completes messages or sensor states, in batch order:
+        #: (index in the batch, [(message or None, sensor state)], record timestamp)
+        self.deliveries: list[tuple[int, list[tuple[Optional[FutureMessage], Any]], int]] = []
+        #: (table, index of its last record), when the batch carries changelog records
+        self.changelog: Optional[tuple[Any, int]] = None
 
-    def append(self, key: Optional[bytes], value: bytes, headers: Any, timestamp: Optional[float],
-               messages: list[tuple[FutureMessage, Any]]) -> bool:
+    def append(self, key: Optional[bytes], value: Optional[bytes], headers: Any, timestamp: Optional[float],
+               messages: list[tuple[Optional[FutureMessage], Any]]) -> bool:
         """Add a record that carries ``messages``; False if the batch is full."""
         if isinstance(headers, Mapping):
             headers = list(headers.items())
@@ -67,7 +74,9 @@ class RecordBatch:
         )
         if metadata is None:
             return False
-        self.records.append((messages, metadata.timestamp))
+        if messages:
+            self.deliveries.append((self.size, messages, metadata.timestamp))
+        self.size += 1
         return True
 
 
@@ -86,6 +95,13 @@ class RecordBatches:
         self._append(producer, topic, partition, message.key, message.value, message.headers,
                      message.timestamp, [(fut, state)])
 
+    def add_changelog(self, producer: AIOKafkaProducer, topic: str, partition: int, record: ChangelogRecord,
+                      state: Any) -> None:
+        """One record for a table write; its table files the batch's last changelog offset when delivered."""
+        batch = self._append(producer, topic, partition, record.key, record.value, None, None,
+                             [] if state is None else [(None, state)])
+        batch.changelog = (record.table, batch.size - 1)
+
     def add_bundles(self, producer: AIOKafkaProducer, topic: str, partition: int,
                     messages: list[tuple[FutureMessage, Any]]) -> None:
         """``messages`` (with their sensor states) in as few bundle records as their sizes allow."""
@@ -101,7 +117,7 @@ class RecordBatches:
                 start, size = index + 1, 0
 
     def _append(self, producer: AIOKafkaProducer, topic: str, partition: int, key: Optional[bytes],
-                value: bytes, headers: Any, timestamp: Optional[float], messages: list) -> None:
+                value: Optional[bytes], headers: Any, timestamp: Optional[float], messages: list) -> RecordBatch:
         batch_key = (producer, topic, partition)
         batch = self._open.get(batch_key)
         if batch is None or not batch.append(key, value, headers, timestamp, messages):
@@ -109,6 +125,7 @@ class RecordBatches:
             batch = self._open[batch_key] = RecordBatch(producer, topic, partition)
             self._filled.append(batch)
             batch.append(key, value, headers, timestamp, messages)
+        return batch
 
     async def send(self) -> list[asyncio.Future]:
         """Submit every batch; returns the futures of their delivery."""
@@ -128,22 +145,27 @@ class RecordBatches:
         exc = asyncio.CancelledError() if result.cancelled() else result.exception()
         if exc is not None:
             log.warning("batch of %d records for %s[%d] failed: %r",
-                        len(batch.records), batch.topic, batch.partition, exc)
-            for messages, _ in batch.records:
+                        batch.size, batch.topic, batch.partition, exc)
+            for _, messages, _ in batch.deliveries:
                 for fut, state in messages:
-                    fut.set_exception(exc)
+                    if fut is not None:
+                        fut.set_exception(exc)
                     sensors.on_send_error(producer, exc, state)
             return
         base: RecordMetadata = result.result()
-        for index, (messages, timestamp) in enumerate(batch.records):
+        for index, messages, timestamp in batch.deliveries:
             metadata = RecordMetadata(
                 base.topic, base.partition, base.topic_partition, base.offset + index,
                 timestamp if base.timestamp == -1 else base.timestamp,
                 base.timestamp_type, base.log_start_offset,
             )
             for fut, state in messages:
-                fut.set_result(metadata)
-                callback = fut.message.callback
-                if callback:
-                    callback(fut)
+                if fut is not None:
+                    fut.set_result(metadata)
+                    callback = fut.message.callback
+                    if callback:
+                        callback(fut)
                 sensors.on_send_completed(producer, state, metadata)
+        if batch.changelog is not None:
+            table, index = batch.changelog
+            table.on_changelog_delivered(base.topic_partition, base.offset + index)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Optional
 
 import faust
-from faust.types import FutureMessage
 
 #: Faust's per-message send hooks, which a sensor may override.
 SEND_HOOKS = ("on_send_initiated", "on_send_completed", "on_send_error")
@@ -41,11 +40,16 @@ class SendSensors:
         self.each = [sensor for sensor in sensors if wants_each_send(sensor)]
         self.rounds = [sensor for sensor in sensors if hasattr(sensor, "on_messages_published")]
 
-    def on_send_initiated(self, producer: Any, topic: str, fut: FutureMessage) -> Optional[dict]:
-        """The states of the sensors that see each message, or None when none does."""
+    def on_send_initiated(self, producer: Any, topic: str, attached: Any) -> Optional[dict]:
+        """The states of the sensors that see each message, or None when none does.
+
+        ``attached`` is a ``FutureMessage`` or a changelog record
+        (:class:`~pipeline.eos.attachments.ChangelogRecord`): both have a
+        ``message`` with ``key`` and ``value``.
+        """
         if not self.each:
             return None
-        message = fut.message
+        message = attached.message
         keysize, valsize = len(message.key or b""), len(message.value or b"")
         return {sensor: sensor.on_send_initiated(producer, topic, message, keysize, valsize)
                 for sensor in self.each}

@@ -17,9 +17,11 @@ from typing import Any, Optional, Union
 
 import faust
 from faust.streams import current_event
-from faust.types import CodecArg, FutureMessage
+from faust.types import TP, CodecArg
+from mode.utils.objects import cached_property
 from yarl import URL
 
+from pipeline.eos.attachments import ChangelogRecord
 from pipeline.eos.buffer import BufferedStore
 
 
@@ -96,14 +98,14 @@ class TransactionalTable(faust.Table):
         value: Any,
         key_serializer: Optional[CodecArg] = None,
         value_serializer: Optional[CodecArg] = None,
-    ) -> FutureMessage:
+    ) -> ChangelogRecord:
         serializers = self.app.serializers
         key_bytes = serializers.dumps_key(self.key_type, key, serializer=key_serializer or self.key_serializer)
         value_bytes = None if value is None else serializers.dumps_value(
             self.value_type, value, serializer=value_serializer or self.value_serializer)
         return self._attach_changelog(partition, key_bytes, value_bytes)
 
-    def _attach_changelog(self, partition: Optional[int], key: bytes, value: Optional[bytes]) -> FutureMessage:
+    def _attach_changelog(self, partition: Optional[int], key: bytes, value: Optional[bytes]) -> ChangelogRecord:
         """The changelog record of a write, attached to the current event (its transaction)."""
         event = current_event()
         if event is None:
@@ -111,6 +113,18 @@ class TransactionalTable(faust.Table):
         message = event.message
         if partition is None and not self.use_partitioner:
             partition = message.partition
-        return self.app._attachments.put_changelog(
-            message, self.changelog_topic, key, value, partition, callback=self._on_changelog_sent,
-        )
+        return self.app._attachments.put_changelog(message, self, key, value, partition)
+
+    @cached_property
+    def changelog_name(self) -> str:
+        """Faust's ``changelog_topic_name``, looked up once: it is asked for every table write."""
+        return self.changelog_topic.get_topic_name()
+
+    def on_changelog_delivered(self, tp: TP, offset: int) -> None:
+        """The last of this table's changelog records in a delivered batch is at ``offset`` of ``tp``.
+
+        What Faust's ``_on_changelog_sent`` does per record under
+        ``exactly_once``: the offset is persisted with the store once the
+        transaction commits (:mod:`pipeline.eos.manager`).
+        """
+        self.app.tables.persist_offset_on_commit(self.data, tp, offset)

@@ -40,10 +40,11 @@ from faust.exceptions import ProducerSendError
 from faust.transport.consumer import TopicPartitionGroup, ensure_TP
 from faust.transport.consumer import TransactionManager as _TransactionManager
 from faust.transport.drivers import aiokafka as _aiokafka
-from faust.types import TP, FutureMessage, Message
+from faust.types import TP, Message
 from mode import Service
 from mode.utils.futures import notify
 
+from pipeline.eos.attachments import Attached, ChangelogRecord
 from pipeline.eos.backoff import shorten_concurrent_transactions_backoff
 from pipeline.eos.batches import RecordBatches
 from pipeline.eos.cadence import CommitCadence
@@ -86,7 +87,7 @@ class TransactionManager(_TransactionManager):
         self._partitions.clear()
         await super().on_rebalance(assigned, revoked, newly_assigned)
 
-    async def publish(self, attached: Iterable[Tuple[TP, FutureMessage]]) -> list[asyncio.Future]:
+    async def publish(self, attached: Iterable[Tuple[TP, Attached]]) -> list[asyncio.Future]:
         """Append a commit's attached messages to the batches of their source's transaction.
 
         ``attached`` is ``(source partition, message)`` in write order. Each
@@ -113,23 +114,31 @@ class TransactionManager(_TransactionManager):
         bundles: defaultdict[tuple, list] = defaultdict(list)
         #: (source topic, topic) -> messages, for the sensors that count rounds
         counts: dict[tuple[str, str], int] = {}
-        for source, fut in attached:
-            message = fut.message
-            topic = message.channel.get_topic_name()
+        each = bool(sensors.each)
+        for source, item in attached:
             tid = self.transactional_id_for(source)
             producer = producers.get(tid)
             if producer is None:
                 raise ProducerSendError(f"no transactional producer {tid!r} for the attachments of {source}")
-            state = sensors.on_send_initiated(faust_producer, topic, fut)
+            if type(item) is ChangelogRecord:
+                topic, partition = item.topic, item.partition
+                if partition is None:
+                    partition = self.partition_of(topic, item.key)
+                state = sensors.on_send_initiated(faust_producer, topic, item) if each else None
+                batches.add_changelog(producer, topic, partition, item, state)
+            else:
+                message = item.message
+                topic = message.channel.get_topic_name()
+                partition = message.partition
+                if partition is None:
+                    partition = self.partition_of(topic, message.key)
+                state = sensors.on_send_initiated(faust_producer, topic, item) if each else None
+                if topic in bundled:
+                    bundles[producer, topic, partition].append((item, state))
+                else:
+                    batches.add(producer, topic, partition, item, state)
             counted = (source.topic, topic)
             counts[counted] = counts.get(counted, 0) + 1
-            partition = message.partition
-            if partition is None:
-                partition = self.partition_of(topic, message.key)
-            if topic in bundled:
-                bundles[producer, topic, partition].append((fut, state))
-            else:
-                batches.add(producer, topic, partition, fut, state)
         sensors.on_messages_published(counts)
         for (producer, topic, partition), messages in bundles.items():
             batches.add_bundles(producer, topic, partition, messages)

@@ -9,15 +9,16 @@ import pytest
 from faust.types import TP
 
 from pipeline.eos import attachments as attachments_module
-from pipeline.eos.attachments import OrderedAttachments
+from pipeline.eos.attachments import ChangelogRecord, OrderedAttachments
 from pipeline.eos.stream import Stream
+from pipeline.eos.tables import TransactionalTable
 
 SOURCE_A, SOURCE_B = TP("stock", 0), TP("stock-commands", 0)
 
 
 @pytest.fixture
 def app() -> faust.App:
-    app = faust.App("test-attachments", Stream=Stream)
+    app = faust.App("test-attachments", Stream=Stream, Table=TransactionalTable)
     app._attachments = OrderedAttachments(app)
     return app
 
@@ -27,8 +28,9 @@ def source(tp: TP, offset: int) -> SimpleNamespace:
 
 
 def taken(app, offsets) -> list[tuple[str, bytes]]:
-    return [(fut.message.channel.get_topic_name(), fut.message.value)
-            for _, fut in app._attachments.take(offsets)]
+    return [(item.topic, item.value) if isinstance(item, ChangelogRecord)
+            else (item.message.channel.get_topic_name(), item.message.value)
+            for _, item in app._attachments.take(offsets)]
 
 
 async def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_partitions(app) -> None:
@@ -43,16 +45,16 @@ async def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_parti
 
 
 async def test_of_several_writes_of_a_changelog_key_only_the_last_is_taken(app) -> None:
-    changelog = app.Table("stock-levels", default=int).changelog_topic
+    table = app.Table("stock-levels", default=int)
     attached = app._attachments
-    attached.put_changelog(source(SOURCE_A, 1), changelog, b"sku-1", b"5", 0)
-    attached.put_changelog(source(SOURCE_B, 1), changelog, b"sku-1", b"4", 0)
-    attached.put_changelog(source(SOURCE_A, 2), changelog, b"sku-2", b"9", 0)
-    attached.put_changelog(source(SOURCE_A, 2), changelog, b"sku-2", b"8", 1)
+    attached.put_changelog(source(SOURCE_A, 1), table, b"sku-1", b"5", 0)
+    attached.put_changelog(source(SOURCE_B, 1), table, b"sku-1", b"4", 0)
+    attached.put_changelog(source(SOURCE_A, 2), table, b"sku-2", b"9", 0)
+    attached.put_changelog(source(SOURCE_A, 2), table, b"sku-2", b"8", 1)
     attached.put(source(SOURCE_A, 2), "out", b"sku-1", b"a")
     attached.put(source(SOURCE_A, 2), "out", b"sku-1", b"b")
 
-    name = changelog.get_topic_name()
+    name = table.changelog_topic.get_topic_name()
     assert taken(app, {SOURCE_A: 3, SOURCE_B: 2}) == [
         (name, b"4"), (name, b"9"), (name, b"8"), ("out", b"a"), ("out", b"b"),
     ]

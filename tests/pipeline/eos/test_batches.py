@@ -11,6 +11,7 @@ from aiokafka.structs import RecordMetadata, TopicPartition
 from faust.types import FutureMessage
 
 from pipeline.eos import batches as batches_module
+from pipeline.eos.attachments import ChangelogRecord
 from pipeline.eos.batches import RecordBatches
 from pipeline.serde import bundle
 
@@ -105,6 +106,34 @@ async def test_a_delivered_batch_completes_each_message_with_its_own_offset() ->
     assert [fut.result().topic_partition for fut in futs] == [TopicPartition("orderflow-inventory-changelog", 2)] * 3
     assert called == futs
     assert sensors.completed == [(b"x", 40), (b"y", 41), (b"z", 42)]
+
+
+class Table:
+    """What a batch of changelog records tells its table."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[TopicPartition, int]] = []
+
+    def on_changelog_delivered(self, tp: TopicPartition, offset: int) -> None:
+        self.delivered.append((tp, offset))
+
+
+async def test_a_batch_of_changelog_records_tells_its_table_the_offset_of_its_last_one() -> None:
+    producer = Producer()
+    round_, sensors = batches()
+    table, topic = Table(), "orderflow-inventory-changelog"
+    for key in (b"sku-1", b"sku-2", b"sku-3"):
+        round_.add_changelog(producer, topic, 4, ChangelogRecord(table, topic, 4, key, key + b"=1"), None)
+    round_.add_changelog(producer, topic, 4, ChangelogRecord(table, topic, 4, b"sku-4", None), "tracked")
+    await round_.send()
+    ((_, _, records, _),) = producer.sent
+    assert [(r.key, r.value) for r in records] == [
+        (b"sku-1", b"sku-1=1"), (b"sku-2", b"sku-2=1"), (b"sku-3", b"sku-3=1"), (b"sku-4", None)]
+
+    deliver(producer.sent[0], base_offset=90)
+    await asyncio.sleep(0)
+    assert table.delivered == [(TopicPartition(topic, 4), 93)]
+    assert sensors.completed == [("tracked", 93)]
 
 
 async def test_a_failed_batch_fails_each_of_its_messages() -> None:

@@ -136,9 +136,8 @@ async def test_a_table_write_is_encoded_once_for_the_store_and_its_changelog_rec
         table["sku"] = b"7"
     assert encoded == [b"7"]
 
-    [(tp, fut)] = app._attachments.take({SOURCE: 2})
-    record = fut.message
+    [(tp, record)] = app._attachments.take({SOURCE: 2})
     assert tp == SOURCE
-    assert record.channel is table.changelog_topic
+    assert record.table is table and record.topic == table.changelog_topic.get_topic_name()
     assert (record.partition, record.key, record.value) == (SOURCE.partition, b"sku", b"7")
     assert store._latest[SOURCE.partition] == {b"sku": b"7"}
