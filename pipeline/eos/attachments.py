@@ -34,35 +34,40 @@ from faust.types import TP, FutureMessage, Message
 MAX_PENDING = 20_000
 
 
-class ChangelogRecord:
-    """A table write's changelog record, encoded, waiting for its transaction.
+class Record:
+    """An encoded record attached to a source event, waiting for its transaction.
 
-    It is no Faust ``FutureMessage``: no one awaits a changelog record, and
-    what its delivery must do, filing the changelog offset its table
-    persists once the transaction commits, is done once per record batch
-    (:meth:`pipeline.eos.tables.TransactionalTable.on_changelog_delivered`),
+    An agent's output, or a table write's changelog record (``table`` is
+    set). It is no Faust ``FutureMessage``: no one awaits an attached record
+    (an output sent with a callback, which someone waits on, stays one), and
+    what a changelog record's delivery must do, filing the changelog offset
+    its table persists once the transaction commits, is done once per record
+    batch (:meth:`pipeline.eos.tables.TransactionalTable.on_changelog_delivered`),
     not by a callback per record. Building a ``FutureMessage`` and a
     ``PendingMessage`` for each of the ~14 table writes of a saga order, and
     completing each with its own metadata, was ~6% of the worker.
     """
 
-    __slots__ = ("table", "topic", "partition", "key", "value")
+    __slots__ = ("topic", "partition", "key", "value", "headers", "timestamp", "table")
 
-    def __init__(self, table: Any, topic: str, partition: Optional[int], key: bytes, value: Optional[bytes]) -> None:
-        self.table = table
+    def __init__(self, topic: str, partition: Optional[int], key: Optional[bytes], value: Optional[bytes],
+                 headers: Any = None, timestamp: Optional[float] = None, table: Any = None) -> None:
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+        self.table = table
 
     @property
-    def message(self) -> ChangelogRecord:
-        """The record itself, where Faust reads a sent changelog's ``fut.message.partition``."""
+    def message(self) -> Record:
+        """The record itself, where Faust reads a sent message's ``fut.message``."""
         return self
 
 
-#: What a source event has attached: an output, or a table write's changelog record.
-Attached = Union[FutureMessage, ChangelogRecord]
+#: What a source event has attached: an output with a callback, or a record.
+Attached = Union[FutureMessage, Record]
 
 
 class OrderedAttachments(Attachments):
@@ -90,19 +95,28 @@ class OrderedAttachments(Attachments):
         key_serializer: Any = None,
         value_serializer: Any = None,
         callback: Any = None,
-    ) -> FutureMessage:
+    ) -> Attached:
+        """An output of the event of ``message``, encoded now, published when its offset commits."""
         chan = self.app.topic(channel) if isinstance(channel, str) else channel
-        fut = chan.as_future_message(
-            key, value, partition, timestamp, headers, schema,
-            key_serializer, value_serializer, callback,
-        )
-        self._append(message, fut, None)
-        return fut
+        if callback is not None:
+            fut = chan.as_future_message(
+                key, value, partition, timestamp, headers, schema,
+                key_serializer, value_serializer, callback,
+            )
+            self._append(message, fut, None)
+            return fut
+        # Faust's Channel.as_future_message, without the FutureMessage.
+        open_headers = chan.prepare_headers(headers)
+        key, open_headers = chan.prepare_key(key, key_serializer, schema, open_headers)
+        value, open_headers = chan.prepare_value(value, value_serializer, schema, open_headers)
+        record = Record(chan.get_topic_name(), partition, key, value, open_headers or None, timestamp)
+        self._append(message, record, None)
+        return record
 
     def put_changelog(self, message: Message, table: Any, key: bytes, value: Optional[bytes],
-                      partition: Optional[int]) -> ChangelogRecord:
+                      partition: Optional[int]) -> Record:
         """A table write's changelog record, already encoded; a later write of its key replaces it."""
-        record = ChangelogRecord(table, table.changelog_name, partition, key, value)
+        record = Record(table.changelog_name, partition, key, value, table=table)
         self._append(message, record, (record.topic, partition, key))
         return record
 

@@ -15,9 +15,9 @@ aiokafka itself would give them (the batch's base offset + their index).
 Messages to a bundled topic (:mod:`pipeline.serde.bundle`) go in bundle
 records, as many events of one transaction and partition per record as the
 limits below allow; each message of a bundle completes with its record's
-metadata. Table changelog records
-(:class:`~pipeline.eos.attachments.ChangelogRecord`) complete nothing of
-their own: a batch of them tells its table the offset of its last one.
+metadata. Attached records (:class:`~pipeline.eos.attachments.Record`)
+complete nothing of their own; a batch of a table's changelog records tells
+the table the offset of its last one.
 
 The transaction's lock is not needed: attachments are published by the
 consumer's commit, before it commits the transactions, and commits do not
@@ -35,7 +35,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 from faust.types import FutureMessage
 
-from pipeline.eos.attachments import ChangelogRecord
+from pipeline.eos.attachments import Attached, Record
 from pipeline.serde import bundle
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,12 @@ class RecordBatch:
         return True
 
 
+def deliveries(attached: list[tuple[Attached, Any]]) -> list[tuple[Optional[FutureMessage], Any]]:
+    """What a record's delivery completes: the futures of ``attached`` and the sensor states there are."""
+    return [(None if isinstance(item, Record) else item, state) for item, state in attached
+            if state is not None or not isinstance(item, Record)]
+
+
 class RecordBatches:
     """The batches of one commit round, submitted in the order they were filled."""
 
@@ -89,31 +95,27 @@ class RecordBatches:
         self._open: dict[tuple[AIOKafkaProducer, str, int], RecordBatch] = {}
         self._filled: list[RecordBatch] = []
 
-    def add(self, producer: AIOKafkaProducer, topic: str, partition: int, fut: FutureMessage, state: Any) -> None:
-        """One record for ``fut``'s message."""
-        message = fut.message
-        self._append(producer, topic, partition, message.key, message.value, message.headers,
-                     message.timestamp, [(fut, state)])
-
-    def add_changelog(self, producer: AIOKafkaProducer, topic: str, partition: int, record: ChangelogRecord,
-                      state: Any) -> None:
-        """One record for a table write; its table files the batch's last changelog offset when delivered."""
-        batch = self._append(producer, topic, partition, record.key, record.value, None, None,
-                             [] if state is None else [(None, state)])
-        batch.changelog = (record.table, batch.size - 1)
+    def add(self, producer: AIOKafkaProducer, topic: str, partition: int, item: Attached, state: Any) -> None:
+        """One record for ``item``; a changelog record's table files the batch's last offset when delivered."""
+        message = item.message
+        batch = self._append(producer, topic, partition, message.key, message.value, message.headers,
+                             message.timestamp, deliveries([(item, state)]))
+        if isinstance(item, Record) and item.table is not None:
+            batch.changelog = (item.table, batch.size - 1)
 
     def add_bundles(self, producer: AIOKafkaProducer, topic: str, partition: int,
-                    messages: list[tuple[FutureMessage, Any]]) -> None:
+                    messages: list[tuple[Attached, Any]]) -> None:
         """``messages`` (with their sensor states) in as few bundle records as their sizes allow."""
         start, size = 0, 0
-        for index, (fut, _) in enumerate(messages):
-            message = fut.message
+        for index, (item, _) in enumerate(messages):
+            message = item.message
             size += len(message.key or b"") + len(message.value) + 8
             if index + 1 - start >= MAX_BUNDLE_EVENTS or size >= MAX_BUNDLE_BYTES or index + 1 == len(messages):
                 chunk = messages[start:index + 1]
-                value = bundle.pack((fut.message.key, fut.message.value) for fut, _ in chunk)
+                value = bundle.pack((item.message.key, item.message.value) for item, _ in chunk)
                 first = chunk[0][0].message
-                self._append(producer, topic, partition, first.key, value, BUNDLE_HEADERS, first.timestamp, chunk)
+                self._append(producer, topic, partition, first.key, value, BUNDLE_HEADERS, first.timestamp,
+                             deliveries(chunk))
                 start, size = index + 1, 0
 
     def _append(self, producer: AIOKafkaProducer, topic: str, partition: int, key: Optional[bytes],

@@ -43,9 +43,9 @@ class SendSensors:
     def on_send_initiated(self, producer: Any, topic: str, attached: Any) -> Optional[dict]:
         """The states of the sensors that see each message, or None when none does.
 
-        ``attached`` is a ``FutureMessage`` or a changelog record
-        (:class:`~pipeline.eos.attachments.ChangelogRecord`): both have a
-        ``message`` with ``key`` and ``value``.
+        ``attached`` is a ``FutureMessage`` or a
+        :class:`~pipeline.eos.attachments.Record`: both have a ``message``
+        with ``key`` and ``value``.
         """
         if not self.each:
             return None

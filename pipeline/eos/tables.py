@@ -21,7 +21,7 @@ from faust.types import TP, CodecArg
 from mode.utils.objects import cached_property
 from yarl import URL
 
-from pipeline.eos.attachments import ChangelogRecord
+from pipeline.eos.attachments import Record
 from pipeline.eos.buffer import BufferedStore
 
 
@@ -98,14 +98,14 @@ class TransactionalTable(faust.Table):
         value: Any,
         key_serializer: Optional[CodecArg] = None,
         value_serializer: Optional[CodecArg] = None,
-    ) -> ChangelogRecord:
+    ) -> Record:
         serializers = self.app.serializers
         key_bytes = serializers.dumps_key(self.key_type, key, serializer=key_serializer or self.key_serializer)
         value_bytes = None if value is None else serializers.dumps_value(
             self.value_type, value, serializer=value_serializer or self.value_serializer)
         return self._attach_changelog(partition, key_bytes, value_bytes)
 
-    def _attach_changelog(self, partition: Optional[int], key: bytes, value: Optional[bytes]) -> ChangelogRecord:
+    def _attach_changelog(self, partition: Optional[int], key: bytes, value: Optional[bytes]) -> Record:
         """The changelog record of a write, attached to the current event (its transaction)."""
         event = current_event()
         if event is None:

@@ -44,7 +44,7 @@ from faust.types import TP, Message
 from mode import Service
 from mode.utils.futures import notify
 
-from pipeline.eos.attachments import Attached, ChangelogRecord
+from pipeline.eos.attachments import Attached, Record
 from pipeline.eos.backoff import shorten_concurrent_transactions_backoff
 from pipeline.eos.batches import RecordBatches
 from pipeline.eos.cadence import CommitCadence
@@ -101,9 +101,9 @@ class TransactionManager(_TransactionManager):
         await ``App.maybe_start_producer``, a ``mode`` ``@stampede`` coroutine
         that sleeps three times per call: the producer's sender then shipped
         almost every record in a produce request of its own, 1.4 records per
-        batch.) Returns the futures of the batches' delivery; each message is
-        completed (its callback, which files a changelog offset, included)
-        when its batch is delivered.
+        batch.) Returns the futures of the batches' delivery; a message sent
+        with a callback is completed when its batch is delivered, and a
+        delivered batch of changelog records files its table's offset.
         """
         faust_producer = self.producer
         producers = faust_producer._transaction_producers
@@ -120,23 +120,16 @@ class TransactionManager(_TransactionManager):
             producer = producers.get(tid)
             if producer is None:
                 raise ProducerSendError(f"no transactional producer {tid!r} for the attachments of {source}")
-            if type(item) is ChangelogRecord:
-                topic, partition = item.topic, item.partition
-                if partition is None:
-                    partition = self.partition_of(topic, item.key)
-                state = sensors.on_send_initiated(faust_producer, topic, item) if each else None
-                batches.add_changelog(producer, topic, partition, item, state)
+            message = item.message
+            topic = item.topic if isinstance(item, Record) else message.channel.get_topic_name()
+            partition = message.partition
+            if partition is None:
+                partition = self.partition_of(topic, message.key)
+            state = sensors.on_send_initiated(faust_producer, topic, item) if each else None
+            if topic in bundled:
+                bundles[producer, topic, partition].append((item, state))
             else:
-                message = item.message
-                topic = message.channel.get_topic_name()
-                partition = message.partition
-                if partition is None:
-                    partition = self.partition_of(topic, message.key)
-                state = sensors.on_send_initiated(faust_producer, topic, item) if each else None
-                if topic in bundled:
-                    bundles[producer, topic, partition].append((item, state))
-                else:
-                    batches.add(producer, topic, partition, item, state)
+                batches.add(producer, topic, partition, item, state)
             counted = (source.topic, topic)
             counts[counted] = counts.get(counted, 0) + 1
         sensors.on_messages_published(counts)

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import faust
 import pytest
-from faust.types import TP
+from faust.types import TP, FutureMessage
 
 from pipeline.eos import attachments as attachments_module
-from pipeline.eos.attachments import ChangelogRecord, OrderedAttachments
+from pipeline.eos.attachments import OrderedAttachments, Record
 from pipeline.eos.stream import Stream
 from pipeline.eos.tables import TransactionalTable
 
@@ -28,9 +28,7 @@ def source(tp: TP, offset: int) -> SimpleNamespace:
 
 
 def taken(app, offsets) -> list[tuple[str, bytes]]:
-    return [(item.topic, item.value) if isinstance(item, ChangelogRecord)
-            else (item.message.channel.get_topic_name(), item.message.value)
-            for _, item in app._attachments.take(offsets)]
+    return [(item.topic, item.value) for _, item in app._attachments.take(offsets)]
 
 
 async def test_a_commit_takes_what_its_offsets_cover_in_write_order_across_partitions(app) -> None:
@@ -98,3 +96,16 @@ async def test_a_stream_waits_while_the_attachments_are_full_and_goes_on_once_th
     app._attachments.room.set()
     await asyncio.wait_for(consuming, 5)
     assert seen == [0, 1, 2]
+
+
+async def test_an_output_is_attached_encoded_and_one_sent_with_a_callback_as_a_future(app) -> None:
+    topic = app.topic("outcomes", key_serializer="raw", value_serializer="json")
+    attached = app._attachments
+    record = attached.put(source(SOURCE_A, 1), topic, "o-1", {"status": "CONFIRMED"}, headers={"h": b"1"})
+    fut = attached.put(source(SOURCE_A, 1), topic, "o-2", {"status": "REJECTED"}, callback=print)
+
+    assert isinstance(record, Record) and record.message is record
+    assert (record.topic, record.key, record.value, record.headers) == (
+        "outcomes", b"o-1", b'{"status":"CONFIRMED"}', {"h": b"1"})
+    assert isinstance(fut, FutureMessage) and fut.message.callback is print
+    assert [item for _, item in attached.take({SOURCE_A: 2})] == [record, fut]

@@ -11,7 +11,7 @@ from aiokafka.structs import RecordMetadata, TopicPartition
 from faust.types import FutureMessage
 
 from pipeline.eos import batches as batches_module
-from pipeline.eos.attachments import ChangelogRecord
+from pipeline.eos.attachments import Record
 from pipeline.eos.batches import RecordBatches
 from pipeline.serde import bundle
 
@@ -123,8 +123,8 @@ async def test_a_batch_of_changelog_records_tells_its_table_the_offset_of_its_la
     round_, sensors = batches()
     table, topic = Table(), "orderflow-inventory-changelog"
     for key in (b"sku-1", b"sku-2", b"sku-3"):
-        round_.add_changelog(producer, topic, 4, ChangelogRecord(table, topic, 4, key, key + b"=1"), None)
-    round_.add_changelog(producer, topic, 4, ChangelogRecord(table, topic, 4, b"sku-4", None), "tracked")
+        round_.add(producer, topic, 4, Record(topic, 4, key, key + b"=1", table=table), None)
+    round_.add(producer, topic, 4, Record(topic, 4, b"sku-4", None, table=table), "tracked")
     await round_.send()
     ((_, _, records, _),) = producer.sent
     assert [(r.key, r.value) for r in records] == [
@@ -190,3 +190,20 @@ async def test_a_bundle_ends_before_it_outgrows_its_byte_limit(monkeypatch) -> N
     records = [r for _, _, batch, _ in producer.sent for r in batch]
     sizes = [len(list(bundle.unpack(r.value))) for r in records]
     assert sum(sizes) == 5 and max(sizes) == 2
+
+
+async def test_attached_records_share_a_bundle_with_a_future_which_alone_is_completed() -> None:
+    producer = Producer()
+    round_, sensors = batches()
+    fut = message(b"b", b"bbb")
+    items = [(Record("orderflow-order-events", None, b"a", b"aaa"), None), (fut, "b"),
+             (Record("orderflow-order-events", None, b"c", b"ccc"), "c")]
+    round_.add_bundles(producer, "orderflow-order-events", 1, items)
+    await round_.send()
+    ((_, _, (record,), _),) = producer.sent
+    assert list(bundle.unpack(record.value)) == [(b"a", b"aaa"), (b"b", b"bbb"), (b"c", b"ccc")]
+
+    deliver(producer.sent[0], base_offset=3)
+    await asyncio.sleep(0)
+    assert fut.result().offset == 3
+    assert sensors.completed == [("b", 3), ("c", 3)]
