@@ -29,10 +29,11 @@ from rich.table import Table
 from pipeline.bench import results, throughput, workload
 from pipeline.bench.cluster import bench_cluster, stack_option
 from pipeline.bench.processes import BenchProcess
+from pipeline.eos.cadence import SLOW_ROUND
 
 RATE = 100
 ATTACH_TIMEOUT = 30.0
-SLOW_COMMIT = re.compile(r"Commit round outlasted the commit interval \(interval=[\d.]+ runtime=([\d.]+)\)")
+SLOW_COMMIT = re.compile(re.escape(SLOW_ROUND).replace("%r", r"([\d.]+)"))
 
 
 def py_spy() -> str:
@@ -81,7 +82,7 @@ def slow_commits(log: str) -> dict:
     Not CPU time: a commit round mostly waits for the broker (one transaction
     per source partition), which a CPU profile does not show.
     """
-    runtimes = sorted(float(m.group(1)) for m in SLOW_COMMIT.finditer(log))
+    runtimes = sorted(float(m.group(2)) for m in SLOW_COMMIT.finditer(log))
     if not runtimes:
         return {"count": 0}
     return {"count": len(runtimes), "seconds": round(sum(runtimes), 1),
