@@ -1,10 +1,15 @@
 """The stack's broker against aiokafka: plain and transactional produce/consume."""
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+#: Seconds a created topic may take to appear in the broker's metadata.
+TOPIC_LISTED_WITHIN = 30.0
 
 
 async def create_topic(bootstrap: str) -> str:
@@ -13,7 +18,12 @@ async def create_topic(bootstrap: str) -> str:
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1)])
-        assert name in await admin.list_topics()
+        # The broker answers CreateTopics before every metadata cache lists the
+        # topic (KRaft propagates it asynchronously): wait for it, within reason.
+        deadline = time.monotonic() + TOPIC_LISTED_WITHIN
+        while name not in await admin.list_topics():
+            assert time.monotonic() < deadline, f"{name} not listed {TOPIC_LISTED_WITHIN} s after its creation"
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
     return name
