@@ -27,6 +27,7 @@ from faust.stores import rocksdb
 from faust.streams import current_event
 from faust.types import TP
 
+from pipeline.eos.plain_codecs import PlainCodecs
 from pipeline.eos.store_memory import BoundedRocksDBOptions
 
 #: A buffered deletion (a buffered write of ``None`` would read as "absent" too,
@@ -35,11 +36,12 @@ DELETED = None
 _MISSING = object()
 
 
-class BufferedStore(rocksdb.Store):
+class BufferedStore(PlainCodecs, rocksdb.Store):
     """Faust's RocksDB store with transaction-scoped write buffering.
 
     Its databases open with :class:`BoundedRocksDBOptions`: memtables and
-    block cache on one budget for the whole worker.
+    block cache on one budget for the whole worker; its keys and values are
+    encoded by their codecs directly (:class:`PlainCodecs`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -129,9 +129,8 @@ async def test_a_table_write_is_encoded_once_for_the_store_and_its_changelog_rec
     table = store.table
     app = table.app
     encoded = []
-    dumps_value = app.serializers.dumps_value
-    monkeypatch.setattr(app.serializers, "dumps_value",
-                        lambda *args, **kwargs: encoded.append(args[1]) or dumps_value(*args, **kwargs))
+    encode_value = store._encode_value
+    monkeypatch.setattr(store, "_encode_value", lambda value: encoded.append(value) or encode_value(value))
     with At(SOURCE, 1):
         table["sku"] = b"7"
     assert encoded == [b"7"]
