@@ -140,3 +140,16 @@ async def test_a_table_write_is_encoded_once_for_the_store_and_its_changelog_rec
     assert record.table is table and record.topic == table.changelog_topic.get_topic_name()
     assert (record.partition, record.key, record.value) == (SOURCE.partition, b"sku", b"7")
     assert store._latest[SOURCE.partition] == {b"sku": b"7"}
+
+
+def test_reads_in_an_event_and_commits_leave_faust_key_index_alone(store):
+    """Faust's key index (a lock per entry) serves reads outside an event only, and they do without it."""
+    with At(SOURCE, 1):
+        store[b"sku"] = b"1"
+    store.commit({SOURCE: 2})
+    with At(SOURCE, 2):
+        assert store[b"sku"] == b"1"
+        assert b"missing" not in store
+    assert len(store._key_index) == 0
+    assert store[b"sku"] == b"1"  # a web query: found through the partitions' bloom filters
+    assert b"missing" not in store
