@@ -38,7 +38,9 @@ its commits publish the attached messages in record batches, one per
 transaction and partition, instead of one ``send`` per record
 (:mod:`pipeline.eos.batches`); a transaction begun right after the last
 commit asks again after 2 ms, not 20, to add its partitions
-(:mod:`pipeline.eos.backoff`).
+(:mod:`pipeline.eos.backoff`); and its table stores encode keys and values
+with their codecs, not through Faust's serializer registry
+(:mod:`pipeline.eos.plain_codecs`).
 """
 from pipeline.eos.attachments import OrderedAttachments
 from pipeline.eos.flow import FlowControl
