@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict, deque
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional, Set
 
 import rocksdict
 from faust.stores import rocksdb
@@ -104,6 +104,21 @@ class BufferedStore(PlainCodecs, rocksdb.Store):
         """Forget every uncommitted write: their transactions were abandoned."""
         self._latest.clear()
         self._writes.clear()
+
+    def revoke_partitions(self, table: Any, tps: Set[TP]) -> None:
+        """Faust's, when this store holds a database of one of ``tps``; else nothing.
+
+        Faust's ``Store.revoke_partitions`` drops the databases of the revoked
+        changelog partitions and then runs a full ``gc.collect()``, for every
+        table at every rebalance, even when it dropped nothing (the first
+        assignment revokes no partition at all): six full collections of the
+        worker's heap while it rejoins its group, ~2% of a 20,000-order run's
+        profile. The collection is what lets a dropped database close, so it
+        stays where one is dropped.
+        """
+        changelogs = table.changelog_topic.topics
+        if any(tp.topic in changelogs and tp.partition in self._dbs for tp in tps):
+            super().revoke_partitions(table, tps)
 
     # -- reads ------------------------------------------------------------
 

@@ -153,3 +153,18 @@ def test_reads_in_an_event_and_commits_leave_faust_key_index_alone(store):
     assert len(store._key_index) == 0
     assert store[b"sku"] == b"1"  # a web query: found through the partitions' bloom filters
     assert b"missing" not in store
+
+
+def test_a_revocation_collects_garbage_only_when_it_drops_a_database(store, monkeypatch):
+    """Faust runs a full gc.collect() per table and rebalance; here only when a database is dropped."""
+    from faust.stores import rocksdb
+
+    collections = []
+    monkeypatch.setattr(rocksdb.gc, "collect", lambda: collections.append(1))
+    changelog = store.table.changelog_topic.get_topic_name()
+    store._db_for_partition(2)
+    store.revoke_partitions(store.table, set())
+    store.revoke_partitions(store.table, {TP(changelog, 4), TP("orderflow-stock-commands", 2)})
+    assert collections == [] and 2 in store._dbs
+    store.revoke_partitions(store.table, {TP(changelog, 2)})
+    assert collections == [1] and 2 not in store._dbs
