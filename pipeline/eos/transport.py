@@ -49,6 +49,7 @@ from pipeline.eos.backoff import shorten_concurrent_transactions_backoff
 from pipeline.eos.batches import RecordBatches
 from pipeline.eos.cadence import CommitCadence
 from pipeline.eos.drain import DrainLoop
+from pipeline.eos.partitioner import key_partition
 from pipeline.eos.send_sensors import SendSensors
 
 log = logging.getLogger(__name__)
@@ -383,6 +384,12 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
             current = self._committed_offset.get(tp)
             if offset is not None and (current is None or offset > current):
                 self._committed_offset[tp] = offset
+
+    def key_partition(self, topic: str, key: Optional[bytes], partition: Optional[int] = None) -> Optional[int]:
+        """The partition of ``key`` on ``topic`` (:mod:`pipeline.eos.partitioner`); None without metadata."""
+        if key is None or partition is not None:
+            return super().key_partition(topic, key, partition)
+        return key_partition(self._thread._ensure_consumer()._client.cluster, topic, key)
 
     async def fetch_position(self, tp: TP) -> Optional[int]:
         """The offset after the last record of ``tp`` that a fetch returned."""
