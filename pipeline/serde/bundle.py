@@ -25,6 +25,9 @@ from pipeline.serde.errors import NotWireFormatError
 HEADER = "orderflow.bundle"
 VERSION = b"1"
 
+#: What a bundle's decode function returns to end the bundle: the work of its record is being abandoned.
+ABANDONED = object()
+
 _LENGTH = struct.Struct(">I")
 _NO_KEY = 0xFFFFFFFF
 
@@ -35,7 +38,8 @@ class Bundle:
     A worker's stream buffers hold records; a buffer of bundles holds their
     bytes, not up to :data:`pipeline.eos.batches.MAX_BUNDLE_EVENTS` decoded
     events (or even byte strings) per record. The framing was checked when
-    the bundle was made (:func:`count`).
+    the bundle was made (:func:`count`). Iteration ends early where the
+    decode function returns :data:`ABANDONED`.
     """
 
     __slots__ = ("data", "size", "_decode")
@@ -51,7 +55,10 @@ class Bundle:
     async def __aiter__(self) -> AsyncIterator[Any]:
         decode = self._decode
         for key, value in unpack(self.data):
-            yield await decode(key, value)
+            event = await decode(key, value)
+            if event is ABANDONED:
+                return
+            yield event
 
 
 def is_bundle(headers: Any) -> bool:

@@ -18,7 +18,14 @@ Two places where Faust's stock Schema falls short, and what this one does:
 
 A bundle record (:mod:`pipeline.serde.bundle`) decodes to a
 :class:`~pipeline.serde.bundle.Bundle` of its events, each a model or a
-Poison of its own.
+Poison of its own. Its events are decoded as the agent takes them, within
+the Faust event of the record, so the fetch of an unknown writer schema
+suspends the agent in the middle of that event, for as long as the registry
+takes; a rebalance can come meanwhile. The events that follow are then not
+decoded at all (the bundle ends): the record belongs to a generation whose
+work is being abandoned, and the outputs and table writes of its remaining
+events would otherwise join the attachments of the next one, next to those
+of the same record consumed again.
 """
 from __future__ import annotations
 
@@ -90,19 +97,22 @@ class AvroSchema(faust.Schema):
     def dumps_value(self, app: AppT, value: Any, *, serializer: Any = None, headers: Any) -> tuple[Any, Any]:
         return self.serializer.encode(value), headers
 
-    def loads_bundle(self, message: Message) -> Any:
+    def loads_bundle(self, app: AppT, message: Message) -> Any:
         """A bundle's events, decoded as they are taken, or one Poison if its framing is broken."""
         try:
             size = bundle.count(message.value, message.topic, message.partition, message.offset)
         except SerdeError as exc:
             return self.poison(exc, message)
-        return bundle.Bundle(message.value, size, partial(self._loads_bundled, message))
+        return bundle.Bundle(message.value, size, partial(self._loads_bundled, app, message))
 
-    async def _loads_bundled(self, message: Message, key: bytes | None, value: bytes) -> Any:
-        """One event of the bundle ``message``: its model, or Poison with its own bytes."""
+    async def _loads_bundled(self, app: AppT, message: Message, key: bytes | None, value: bytes) -> Any:
+        """One event of the bundle ``message``: its model, Poison with its own bytes, or
+        :data:`~pipeline.serde.bundle.ABANDONED` once a rebalance came while its writer schema was fetched."""
         topic, partition, offset = message.topic, message.partition, message.offset
         try:
             await self.deserializer.prepare(value, topic, partition, offset)
+            if message.generation_id != app.consumer_generation_id or not app.flow_control.is_active():
+                return bundle.ABANDONED
             return self.model.from_avro(self.deserializer.decode(value, topic, partition, offset))
         except SerdeError as exc:
             if exc.retriable:
@@ -129,7 +139,7 @@ class AvroSchema(faust.Schema):
             try:
                 key = loads_key(app, message)
                 if bundle.is_bundle(message.headers):
-                    return create_event(key, loads_bundle(message), message.headers, message)
+                    return create_event(key, loads_bundle(app, message), message.headers, message)
                 await prepare(message.value, message.topic, message.partition, message.offset)
             except SerdeError as exc:
                 return create_event(None, poison(exc, message), message.headers, message)

@@ -92,16 +92,18 @@ async def test_a_faust_topic_uses_the_schema(app, schema):
     assert isinstance(event.value, OrderPlaced)
 
 
-def bundled(events, offset=30):
+def bundled(app, events, offset=30):
+    """A bundle record fetched in the app's current generation, its flow running (as a worker's)."""
+    app.flow_control.resume()
     return Message("orderflow-stock-commands", 2, offset, 0.0, 0, [(bundle.HEADER, bundle.VERSION)],
-                   events[0][0], bundle.pack(events), None)
+                   events[0][0], bundle.pack(events), None, generation_id=app.consumer_generation_id)
 
 
 async def test_a_bundle_yields_its_events_in_order_and_poison_for_the_bad_one(app, schema):
     first, last = order(), order()
     events = [(b"o-1", schema.serializer.encode(first)), (b"o-2", b"\x07garbage"),
               (b"o-3", schema.serializer.encode(last))]
-    event = await schema.compile(app)(bundled(events))
+    event = await schema.compile(app)(bundled(app, events))
     assert isinstance(event.value, bundle.Bundle) and len(event.value) == 3
     decoded = [value async for value in event.value]
     assert decoded[0] == first and decoded[2] == last
@@ -118,3 +120,28 @@ async def test_a_bundle_with_broken_framing_is_one_poison_with_the_whole_record(
     event = await schema.compile(app)(message_)
     assert isinstance(event.value, Poison) and event.value.value == data
     assert event.value.reason == "not-wire-format"
+
+
+async def test_a_bundle_ends_where_a_rebalance_came_while_a_writer_schema_was_fetched(app, schema, registry):
+    """The rest of its record is consumed again in the new generation; decoding it here would
+    attach its outputs and table writes to the new generation's transaction a second time."""
+    first, second, third = order(), order(), order()
+    events = [(b"o-1", schema.serializer.encode(first)), (b"o-2", schema.serializer.encode(second)),
+              (b"o-3", schema.serializer.encode(third))]
+    event = await schema.compile(app)(bundled(app, events))
+    fetches = []
+    get_schema = registry.client.get_schema
+
+    def fetched_across_a_rebalance(schema_id, *args, **kwargs):
+        fetches.append(schema_id)
+        app.consumer_generation_id += 1
+        return get_schema(schema_id, *args, **kwargs)
+
+    decoded = []
+    async for value in event.value:
+        decoded.append(value)
+        # The next event's writer schema is not known yet: the agent waits for the registry.
+        schema.deserializer._plans.clear()
+        registry._writers.clear()
+        registry.client.get_schema = fetched_across_a_rebalance
+    assert decoded == [first] and len(fetches) == 1
