@@ -10,15 +10,18 @@ attachment gets a sequence number, and a commit publishes the attachments of
 all its partitions merged back into that order.
 
 A changelog needs only the last value a transaction gives each key, so of
-several writes of one table key in one commit only the last is published:
-a saga step rewrites an order's state, a sku's stock and its ledger a few
-times per order, and each record costs a send.
+several writes of one table key in one commit only the last is published.
+The tables of the saga attach nothing per write: their stores' buffered
+writes are their changelog records (:meth:`pipeline.eos.buffer.BufferedStore.changelog`).
+Tables written through Faust's path (windowed ones, those that partition by
+key) attach a record per write here.
 
 Attached messages wait in memory until a commit takes them, and the streams
 go on processing while a round commits. Behind a backlog, a worker that
 processed faster than it committed held 120,000 of them (~100 MiB) at once;
 :attr:`OrderedAttachments.room` is cleared at :data:`MAX_PENDING`, and the
 streams (:mod:`pipeline.eos.stream`) wait for the next commit to take them.
+The table writes of those events wait in the stores' buffers meanwhile.
 """
 from __future__ import annotations
 
@@ -30,8 +33,9 @@ from typing import Any, Mapping, Optional, Union
 from faust.app._attached import Attachments
 from faust.types import TP, FutureMessage, Message
 
-#: Attached messages held before the streams wait for a commit: ~1,000 saga orders.
-MAX_PENDING = 20_000
+#: Attached messages held before the streams wait for a commit: ~1,000 saga orders
+#: (~9.5 sends each: commands, replies, the payment request, the outcome).
+MAX_PENDING = 10_000
 
 
 class Record:

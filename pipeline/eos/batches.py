@@ -103,6 +103,13 @@ class RecordBatches:
         if isinstance(item, Record) and item.table is not None:
             batch.changelog = (item.table, batch.size - 1)
 
+    def add_changelog(self, producer: AIOKafkaProducer, table: Any, topic: str, partition: int,
+                      key: bytes, value: Optional[bytes], state: Any) -> None:
+        """One changelog record of ``table``; its table files the batch's last offset when delivered."""
+        batch = self._append(producer, topic, partition, key, value, None, None,
+                             [(None, state)] if state is not None else [])
+        batch.changelog = (table, batch.size - 1)
+
     def add_bundles(self, producer: AIOKafkaProducer, topic: str, partition: int,
                     messages: list[tuple[Attached, Any]]) -> None:
         """``messages`` (with their sensor states) in as few bundle records as their sizes allow."""

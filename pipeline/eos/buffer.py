@@ -74,6 +74,30 @@ class BufferedStore(PlainCodecs, rocksdb.Store):
     def _del(self, key: bytes) -> None:
         self._buffer(key, DELETED)
 
+    def changelog(self, offsets: Mapping[TP, int]) -> dict[tuple[int, bytes], tuple[int, TP, Optional[bytes]]]:
+        """The changelog records of the events below ``offsets``: the last write of each key.
+
+        ``(partition, key) -> (sequence, source partition, value or None)``:
+        a changelog needs only the last value a round gives each key (a saga
+        step rewrites an order's state, a sku's stock and its ledger a few
+        times per order), and the last write of a key that events of two
+        source partitions wrote (say ``stock`` and ``stock-commands``
+        partition 3, sku X) is the one of the higher sequence. The writes
+        stay buffered until their transaction commits (:meth:`commit`).
+        """
+        last: dict[tuple[int, bytes], tuple[int, TP, Optional[bytes]]] = {}
+        for tp, commit_offset in offsets.items():
+            queue = self._writes.get(tp)
+            if not queue:
+                continue
+            for offset, sequence, partition, key, value in queue:
+                if offset >= commit_offset:
+                    break
+                found = last.get((partition, key))
+                if found is None or found[0] < sequence:
+                    last[partition, key] = (sequence, tp, value)
+        return last
+
     def commit(self, offsets: Mapping[TP, int]) -> None:
         """Apply the writes of events below ``offsets``: their transaction committed."""
         ready = []

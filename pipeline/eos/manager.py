@@ -4,15 +4,16 @@ Under ``exactly_once`` Faust keeps each table's changelog offset pending
 until "its partition" commits, but looks it up by the *source* partition
 that committed, under which it never filed it: the offset is never
 persisted, and every start restores every table from the first changelog
-record. Here a commit of source partition ``p`` applies the buffered table
-writes below its commit offset (:mod:`pipeline.eos.buffer`) and then
-persists the offset of the changelog records that went into its
-transaction, changelog partition ``p`` (tables are co-partitioned with their
+record. Here a commit of source partition ``p`` publishes the last buffered
+write of each key below its commit offset as the tables' changelog records
+(:meth:`TableManager.changelogs`), applies those writes once it has
+committed (:mod:`pipeline.eos.buffer`), and then persists the offset of the
+changelog records that went into its transaction, changelog partition ``p`` (tables are co-partitioned with their
 sources, and one transaction covers partition ``p`` of every topic).
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from faust.tables import TableManager as _TableManager
 from faust.types import TP
@@ -28,6 +29,17 @@ class TableManager(_TableManager):
         if self._recovery is None:
             self._recovery = Recovery(self.app, self, beacon=self.beacon, loop=self.loop)
         return self._recovery
+
+    def changelogs(self, offsets: Mapping[TP, int]) -> list[tuple[Any, dict]]:
+        """``(table, its changelog records)`` of the events below ``offsets``, for each table whose
+        store's writes are its changelog (see :meth:`pipeline.eos.buffer.BufferedStore.changelog`)."""
+        found = []
+        for table in self.values():
+            if getattr(table, "changelog_from_store", False):
+                records = table.data.changelog(offsets)
+                if records:
+                    found.append((table, records))
+        return found
 
     def on_commit(self, offsets: Mapping[TP, int]) -> None:
         for table in self.values():

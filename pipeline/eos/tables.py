@@ -8,8 +8,11 @@ to the app's plain producer buffer, not to a transactional producer: under
 ``exactly_once`` a table update can be committed to the changelog while the
 offset of the event that caused it is not (or the reverse), and the restored
 table then disagrees with the replayed input (upstream faust-streaming #177).
-Attaching the record to the current event puts it in the same transaction as
-that event's outputs and offset (see :mod:`pipeline.eos.transport`).
+Here a write goes to the store's buffer, tagged with the current event; the
+commit that takes that event's outputs publishes the last buffered write of
+each key as the changelog record, in the same transaction as the event's
+outputs and offset (see :mod:`pipeline.eos.transport`), and applies the
+writes to RocksDB once it has committed.
 """
 from __future__ import annotations
 
@@ -73,23 +76,41 @@ class TransactionalTable(faust.Table):
         self.on_key_get(key)
         return self.data.lookup(key, default)
 
+    @cached_property
+    def changelog_from_store(self) -> bool:
+        """Whether this table's changelog records are its store's buffered writes.
+
+        They are for a table written on the partition of the event that
+        writes it: a commit publishes the last write of each key that its
+        transaction's events buffered (:meth:`pipeline.eos.buffer.BufferedStore.changelog`),
+        and nothing is attached per write. Windowed tables (keys that expire)
+        and tables that partition by key attach a record per write, through
+        Faust's path.
+        """
+        return not (self._expiring or self.use_partitioner)
+
     def __setitem__(self, key: Any, value: Any) -> None:
-        """Write ``key``, its key and value encoded once for the store and the changelog.
+        """Write ``key`` to the store's buffer, its key and value encoded once.
 
         Faust's path (``ManagedUserDict.__setitem__``: ``on_key_set``, then the
         store's ``__setitem__``) encodes both twice, through the changelog
         channel's serializers and again for the store, and builds the
         changelog record through ``Channel.as_future_message``, for every table
-        write of every saga step. Windowed tables, whose keys expire, keep it.
+        write of every saga step. The buffered write is the changelog record
+        (:attr:`changelog_from_store`); tables that are not written so keep Faust's path.
         """
-        if self._expiring:
+        if not self.changelog_from_store:
             return super().__setitem__(key, value)
         store = self.data
-        key_bytes = store._encode_key(key)
-        value_bytes = store._encode_value(value)
-        store._set(key_bytes, value_bytes)
-        self._attach_changelog(None, key_bytes, value_bytes)
+        store._set(store._encode_key(key), store._encode_value(value))
         self._sensor_on_set(self, key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        """Delete ``key`` in the store's buffer (Faust's path attaches a changelog record too)."""
+        if not self.changelog_from_store:
+            return super().__delitem__(key)
+        del self.data[key]
+        self._sensor_on_del(self, key)
 
     def send_changelog(
         self,
@@ -99,6 +120,7 @@ class TransactionalTable(faust.Table):
         key_serializer: Optional[CodecArg] = None,
         value_serializer: Optional[CodecArg] = None,
     ) -> Record:
+        """The changelog record of a write through Faust's path, attached to the current event."""
         serializers = self.app.serializers
         key_bytes = serializers.dumps_key(self.key_type, key, serializer=key_serializer or self.key_serializer)
         value_bytes = None if value is None else serializers.dumps_value(

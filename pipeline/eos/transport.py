@@ -88,8 +88,9 @@ class TransactionManager(_TransactionManager):
         self._partitions.clear()
         await super().on_rebalance(assigned, revoked, newly_assigned)
 
-    async def publish(self, attached: Iterable[Tuple[TP, Attached]]) -> list[asyncio.Future]:
-        """Append a commit's attached messages to the batches of their source's transaction.
+    async def publish(self, attached: Iterable[Tuple[TP, Attached]],
+                      changelogs: Iterable[Tuple[Any, Mapping]] = ()) -> list[asyncio.Future]:
+        """Append a commit's attached messages and changelog records to the batches of their source's transaction.
 
         ``attached`` is ``(source partition, message)`` in write order. Each
         message goes to the transactional producer of its source partition,
@@ -105,9 +106,12 @@ class TransactionManager(_TransactionManager):
         batch.) Returns the futures of the batches' delivery; a message sent
         with a callback is completed when its batch is delivered, and a
         delivered batch of changelog records files its table's offset.
+
+        ``changelogs`` holds ``(table, records)`` per table whose store's
+        buffered writes are its changelog (:meth:`pipeline.eos.manager.TableManager.changelogs`);
+        each record goes to the transaction of the source partition whose event wrote it.
         """
         faust_producer = self.producer
-        producers = faust_producer._transaction_producers
         sensors = SendSensors(self.app.sensors)
         batches = RecordBatches(sensors, faust_producer)
         bundled = self.app.bundled_topics
@@ -116,11 +120,9 @@ class TransactionManager(_TransactionManager):
         #: (source topic, topic) -> messages, for the sensors that count rounds
         counts: dict[tuple[str, str], int] = {}
         each = bool(sensors.each)
+        producer_of = self._producer_of
         for source, item in attached:
-            tid = self.transactional_id_for(source)
-            producer = producers.get(tid)
-            if producer is None:
-                raise ProducerSendError(f"no transactional producer {tid!r} for the attachments of {source}")
+            producer = producer_of(source)
             message = item.message
             topic = item.topic if isinstance(item, Record) else message.channel.get_topic_name()
             partition = message.partition
@@ -133,10 +135,26 @@ class TransactionManager(_TransactionManager):
                 batches.add(producer, topic, partition, item, state)
             counted = (source.topic, topic)
             counts[counted] = counts.get(counted, 0) + 1
+        for table, records in changelogs:
+            topic = table.changelog_name
+            for (partition, key), (_, source, value) in records.items():
+                state = (sensors.on_send_initiated(faust_producer, topic, Record(topic, partition, key, value))
+                         if each else None)
+                batches.add_changelog(producer_of(source), table, topic, partition, key, value, state)
+                counted = (source.topic, topic)
+                counts[counted] = counts.get(counted, 0) + 1
         sensors.on_messages_published(counts)
         for (producer, topic, partition), messages in bundles.items():
             batches.add_bundles(producer, topic, partition, messages)
         return await batches.send()
+
+    def _producer_of(self, source: TP) -> Any:
+        """The transactional producer of ``source``'s transaction."""
+        tid = self.transactional_id_for(source)
+        producer = self.producer._transaction_producers.get(tid)
+        if producer is None:
+            raise ProducerSendError(f"no transactional producer {tid!r} for the attachments of {source}")
+        return producer
 
     def partition_of(self, topic: str, key: Optional[bytes]) -> Optional[int]:
         """The partition the default partitioner gives ``key`` on ``topic``, remembered.
@@ -518,8 +536,9 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
 
     async def _handle_attached(self, commit_offsets: Mapping[TP, int]) -> None:
         attached = self.app._attachments.take(commit_offsets)
-        if attached:
-            pending = await self.transactions.publish(attached)
+        changelogs = self.app.tables.changelogs(commit_offsets)
+        if attached or changelogs:
+            pending = await self.transactions.publish(attached, changelogs)
             await self.app.producer.wait_many(pending)
 
     async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:

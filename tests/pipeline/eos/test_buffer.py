@@ -31,7 +31,7 @@ class Event:
     """What the store reads of the current event (Faust keeps a weak reference to it)."""
 
     def __init__(self, tp: TP, offset: int) -> None:
-        self.message = SimpleNamespace(tp=tp, partition=tp.partition, offset=offset)
+        self.message = SimpleNamespace(tp=tp, topic=tp.topic, partition=tp.partition, offset=offset)
 
 
 class At:
@@ -135,11 +135,50 @@ async def test_a_table_write_is_encoded_once_for_the_store_and_its_changelog_rec
         table["sku"] = b"7"
     assert encoded == [b"7"]
 
-    [(tp, record)] = app._attachments.take({SOURCE: 2})
-    assert tp == SOURCE
-    assert record.table is table and record.topic == table.changelog_topic.get_topic_name()
-    assert (record.partition, record.key, record.value) == (SOURCE.partition, b"sku", b"7")
+    # The buffered write is the changelog record: nothing is attached for it.
+    assert app._attachments.take({SOURCE: 2}) == []
+    [(partition, key)] = store.changelog({SOURCE: 2})
+    assert (partition, key) == (SOURCE.partition, b"sku")
+    assert store.changelog({SOURCE: 2})[partition, key][1:] == (SOURCE, b"7")
     assert store._latest[SOURCE.partition] == {b"sku": b"7"}
+
+
+def records(store: BufferedStore, offsets) -> dict:
+    """The changelog records of ``offsets``: ``(partition, key) -> (source, value)``."""
+    return {place: found[1:] for place, found in store.changelog(offsets).items()}
+
+
+def test_a_round_changelogs_the_last_write_of_each_key_below_its_offsets(store):
+    with At(SOURCE, 1):
+        store[b"sku-1"] = b"5"
+        store[b"sku-2"] = b"9"
+    with At(OTHER_SOURCE, 7):
+        store[b"sku-1"] = b"4"  # written later, from another source partition of the transaction
+    with At(SOURCE, 2):
+        store[b"sku-2"] = b"8"
+        del store[b"sku-3"]
+    with At(SOURCE, 3):
+        store[b"sku-1"] = b"0"  # not below the commit offset
+    offsets = {SOURCE: 3, OTHER_SOURCE: 8}
+    assert records(store, offsets) == {
+        (2, b"sku-1"): (OTHER_SOURCE, b"4"),
+        (2, b"sku-2"): (SOURCE, b"8"),
+        (2, b"sku-3"): (SOURCE, None),
+    }
+    assert records(store, offsets) == records(store, offsets)  # publishing leaves them buffered
+    store.commit(offsets)
+    assert committed(store, b"sku-1") == b"4" and committed(store, b"sku-2") == b"8"
+    assert records(store, offsets) == {}
+    assert records(store, {SOURCE: 4}) == {(2, b"sku-1"): (SOURCE, b"0")}
+
+
+def test_a_delete_attaches_nothing_and_is_changelogged_by_the_store(store):
+    table = store.table
+    with At(SOURCE, 1):
+        table["sku"] = b"1"
+        del table["sku"]
+    assert table.app._attachments.take({SOURCE: 2}) == []
+    assert records(store, {SOURCE: 2}) == {(2, b"sku"): (SOURCE, None)}
 
 
 def test_reads_in_an_event_and_commits_leave_faust_key_index_alone(store):
