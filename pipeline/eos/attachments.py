@@ -33,9 +33,9 @@ from typing import Any, Mapping, Optional, Union
 from faust.app._attached import Attachments
 from faust.types import TP, FutureMessage, Message
 
-#: Attached messages held before the streams wait for a commit: ~1,000 saga orders
+#: Attached messages held before the streams wait for a commit: ~850 saga orders
 #: (~9.5 sends each: commands, replies, the payment request, the outcome).
-MAX_PENDING = 10_000
+MAX_PENDING = 8_000
 
 
 class Record:

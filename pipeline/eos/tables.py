@@ -48,6 +48,16 @@ class TransactionalTable(faust.Table):
         self.key_serializer = key_serializer or self.key_serializer
         self.value_serializer = value_serializer or self.value_serializer
         self._expiring = self._should_expire_keys()
+        #: Whether this table's changelog records are its store's buffered writes.
+        #:
+        #: They are for a table written on the partition of the event that
+        #: writes it: a commit publishes the last write of each key that its
+        #: transaction's events buffered (:meth:`pipeline.eos.buffer.BufferedStore.changelog`),
+        #: and nothing is attached per write. Windowed tables (keys that expire)
+        #: and tables that partition by key attach a record per write, through
+        #: Faust's path. (A plain attribute: it is read at every write, and
+        #: mode's ``cached_property`` runs Python code at every read.)
+        self.changelog_from_store = not (self._expiring or self.use_partitioner)
 
     def _new_store_by_url(self, url: Union[str, URL]) -> BufferedStore:
         return BufferedStore(
@@ -75,19 +85,6 @@ class TransactionalTable(faust.Table):
             return super().get(key, default)
         self.on_key_get(key)
         return self.data.lookup(key, default)
-
-    @cached_property
-    def changelog_from_store(self) -> bool:
-        """Whether this table's changelog records are its store's buffered writes.
-
-        They are for a table written on the partition of the event that
-        writes it: a commit publishes the last write of each key that its
-        transaction's events buffered (:meth:`pipeline.eos.buffer.BufferedStore.changelog`),
-        and nothing is attached per write. Windowed tables (keys that expire)
-        and tables that partition by key attach a record per write, through
-        Faust's path.
-        """
-        return not (self._expiring or self.use_partitioner)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         """Write ``key`` to the store's buffer, its key and value encoded once.
