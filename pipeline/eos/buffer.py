@@ -99,26 +99,32 @@ class BufferedStore(PlainCodecs, rocksdb.Store):
         return last
 
     def commit(self, offsets: Mapping[TP, int]) -> None:
-        """Apply the writes of events below ``offsets``: their transaction committed."""
-        ready = []
+        """Apply the writes of events below ``offsets``: their transaction committed.
+
+        Only the last write of each key reaches RocksDB, as only it reached
+        the changelog (:meth:`changelog`); the others are dropped from the buffer.
+        """
+        last: dict[tuple[int, bytes], tuple[int, Optional[bytes]]] = {}
         for tp, commit_offset in offsets.items():
             queue = self._writes.get(tp)
             while queue and queue[0][0] < commit_offset:
-                ready.append(queue.popleft())
-        if not ready:
+                _, sequence, partition, key, value = queue.popleft()
+                found = last.get((partition, key))
+                if found is None or found[0] < sequence:
+                    last[partition, key] = (sequence, value)
+        if not last:
             return
-        ready.sort(key=lambda write: write[1])
         batches: defaultdict[int, rocksdict.WriteBatch] = defaultdict(
             lambda: rocksdict.WriteBatch(raw_mode=True)
         )
-        for _, _, partition, key, value in ready:
+        for (partition, key), (_, value) in last.items():
             if value is DELETED:
                 batches[partition].delete(key)
             else:
                 batches[partition].put(key, value)
         for partition, batch in batches.items():
             self._db_for_partition(partition).write(batch)
-        for _, _, partition, key, value in ready:
+        for (partition, key), (_, value) in last.items():
             latest = self._latest[partition]
             # A newer uncommitted write of the key stays buffered.
             if key in latest and latest[key] is value:

@@ -172,6 +172,27 @@ def test_a_round_changelogs_the_last_write_of_each_key_below_its_offsets(store):
     assert records(store, {SOURCE: 4}) == {(2, b"sku-1"): (SOURCE, b"0")}
 
 
+def test_a_commit_writes_only_the_last_value_of_each_key_to_rocksdb(store, monkeypatch):
+    written = []
+    db = store._db_for_partition(2)
+
+    class CountingDb:
+        def write(self, batch):
+            written.append(batch.len())
+            db.write(batch)
+
+    monkeypatch.setattr(store, "_db_for_partition", lambda partition: CountingDb())
+    with At(SOURCE, 1):
+        for value in (b"1", b"2", b"3"):
+            store[b"sku"] = value
+    with At(OTHER_SOURCE, 4):
+        store[b"other"] = b"9"
+    store.commit({SOURCE: 2, OTHER_SOURCE: 5})
+    assert written == [2]
+    assert db.get(b"sku") == b"3" and db.get(b"other") == b"9"
+    assert not store._writes[SOURCE] and store._latest[SOURCE.partition] == {}
+
+
 def test_a_delete_attaches_nothing_and_is_changelogged_by_the_store(store):
     table = store.table
     with At(SOURCE, 1):
