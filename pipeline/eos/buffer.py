@@ -104,27 +104,24 @@ class BufferedStore(PlainCodecs, rocksdb.Store):
         Only the last write of each key reaches RocksDB, as only it reached
         the changelog (:meth:`changelog`); the others are dropped from the buffer.
         """
-        last: dict[tuple[int, bytes], tuple[int, Optional[bytes]]] = {}
+        last = self.changelog(offsets)
+        if not last:
+            return
         for tp, commit_offset in offsets.items():
             queue = self._writes.get(tp)
             while queue and queue[0][0] < commit_offset:
-                _, sequence, partition, key, value = queue.popleft()
-                found = last.get((partition, key))
-                if found is None or found[0] < sequence:
-                    last[partition, key] = (sequence, value)
-        if not last:
-            return
+                queue.popleft()
         batches: defaultdict[int, rocksdict.WriteBatch] = defaultdict(
             lambda: rocksdict.WriteBatch(raw_mode=True)
         )
-        for (partition, key), (_, value) in last.items():
+        for (partition, key), (_, _, value) in last.items():
             if value is DELETED:
                 batches[partition].delete(key)
             else:
                 batches[partition].put(key, value)
         for partition, batch in batches.items():
             self._db_for_partition(partition).write(batch)
-        for (partition, key), (_, value) in last.items():
+        for (partition, key), (_, _, value) in last.items():
             latest = self._latest[partition]
             # A newer uncommitted write of the key stays buffered.
             if key in latest and latest[key] is value:

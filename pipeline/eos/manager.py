@@ -8,8 +8,9 @@ record. Here a commit of source partition ``p`` publishes the last buffered
 write of each key below its commit offset as the tables' changelog records
 (:meth:`TableManager.changelogs`), applies those writes once it has
 committed (:mod:`pipeline.eos.buffer`), and then persists the offset of the
-changelog records that went into its transaction, changelog partition ``p`` (tables are co-partitioned with their
-sources, and one transaction covers partition ``p`` of every topic).
+changelog records that went into its transaction, changelog partition ``p``
+(tables are co-partitioned with their sources, and one transaction covers
+partition ``p`` of every topic).
 """
 from __future__ import annotations
 
