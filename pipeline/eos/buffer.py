@@ -98,13 +98,17 @@ class BufferedStore(PlainCodecs, rocksdb.Store):
                     last[partition, key] = (sequence, tp, value)
         return last
 
-    def commit(self, offsets: Mapping[TP, int]) -> None:
+    def commit(self, offsets: Mapping[TP, int],
+               last: Optional[Mapping[tuple[int, bytes], tuple[int, TP, Optional[bytes]]]] = None) -> None:
         """Apply the writes of events below ``offsets``: their transaction committed.
 
         Only the last write of each key reaches RocksDB, as only it reached
-        the changelog (:meth:`changelog`); the others are dropped from the buffer.
+        the changelog: ``last``, what :meth:`changelog` gave for these very
+        offsets when the commit published it, or found again here; the
+        other writes are dropped from the buffer.
         """
-        last = self.changelog(offsets)
+        if last is None:
+            last = self.changelog(offsets)
         if not last:
             return
         for tp, commit_offset in offsets.items():

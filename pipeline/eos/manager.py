@@ -14,7 +14,7 @@ partition ``p`` of every topic).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from faust.tables import TableManager as _TableManager
 from faust.types import TP
@@ -42,9 +42,19 @@ class TableManager(_TableManager):
                     found.append((table, records))
         return found
 
-    def on_commit(self, offsets: Mapping[TP, int]) -> None:
+    def on_commit(self, offsets: Mapping[TP, int], changelogs: Optional[list[tuple[Any, dict]]] = None) -> None:
+        """Apply the buffered writes below ``offsets``, whose transactions committed.
+
+        ``changelogs`` is what :meth:`changelogs` gave for these offsets when
+        they were published, so that the stores need not look for the last
+        write of each key again (~4% of a busy worker did); without it they do.
+        """
+        published = None if changelogs is None else {id(table): records for table, records in changelogs}
         for table in self.values():
-            table.data.commit(offsets)
+            if published is None or not getattr(table, "changelog_from_store", False):
+                table.data.commit(offsets)
+            else:
+                table.data.commit(offsets, published.get(id(table), {}))
         partitions = {tp.partition for tp in offsets}
         for changelog_tp in list(self._pending_persisted_offsets):
             if changelog_tp.partition in partitions:

@@ -225,6 +225,8 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
     """
 
     _fenced = False
+    #: (offsets, changelog records) of the commit round being published, for :meth:`_commit_offsets`
+    _published: Optional[Tuple[dict, list]] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -520,9 +522,13 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
         committable = {tp: offset for tp, offset in offsets.items() if tp in assignment}
         if not committable:
             return False
+        published, self._published = self._published, None
         committed = await self.transactions.commit_each(committable, start_new_transaction)
         if committed:
-            self.app.tables.on_commit(committed)
+            # The changelog records published for exactly these offsets are
+            # the writes to apply; after a partial commit the stores find theirs.
+            changelogs = published[1] if published is not None and published[0] == committed else None
+            self.app.tables.on_commit(committed, changelogs)
             self._committed_offset.update(committed)
             # Faust's livelock check reads when each partition last committed
             # from the consumer thread, which records only the commits it
@@ -537,6 +543,7 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
     async def _handle_attached(self, commit_offsets: Mapping[TP, int]) -> None:
         attached = self.app._attachments.take(commit_offsets)
         changelogs = self.app.tables.changelogs(commit_offsets)
+        self._published = (dict(commit_offsets), changelogs)
         if attached or changelogs:
             pending = await self.transactions.publish(attached, changelogs)
             await self.app.producer.wait_many(pending)
@@ -569,6 +576,7 @@ class Consumer(CommitCadence, DrainLoop, _aiokafka.Consumer):
         """Drop the old generation's uncommitted work; its events come again."""
         self.app._attachments.clear()
         self.app.tables.discard_uncommitted()
+        self._published = None
         self._acked.clear()
         self._acked_index.clear()
         self._gap.clear()

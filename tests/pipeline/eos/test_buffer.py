@@ -193,6 +193,24 @@ def test_a_commit_writes_only_the_last_value_of_each_key_to_rocksdb(store, monke
     assert not store._writes[SOURCE] and store._latest[SOURCE.partition] == {}
 
 
+def test_a_commit_applies_the_changelog_its_round_published_without_looking_again(store, monkeypatch):
+    with At(SOURCE, 1):
+        store[b"sku"] = b"1"
+        store[b"sku"] = b"2"
+    offsets = {SOURCE: 2}
+    published = store.changelog(offsets)
+    with At(SOURCE, 2):
+        store[b"sku"] = b"7"  # written while the round was on its way: stays buffered
+
+    def searched(offsets):
+        raise AssertionError("the published changelog was looked for again")
+
+    monkeypatch.setattr(store, "changelog", searched)
+    store.commit(offsets, published)
+    assert committed(store, b"sku") == b"2"
+    assert store[b"sku"] == b"7" and list(store._writes[SOURCE])[0][0] == 2
+
+
 def test_a_delete_attaches_nothing_and_is_changelogged_by_the_store(store):
     table = store.table
     with At(SOURCE, 1):

@@ -1,5 +1,6 @@
-"""A transactional commit tells Faust's livelock check that its partitions committed;
-the check runs at its own cadence, not the commit interval's."""
+"""A transactional commit tells Faust's livelock check that its partitions committed,
+and applies the table writes its round published; the check runs at its own
+cadence, not the commit interval's."""
 from __future__ import annotations
 
 from time import monotonic
@@ -21,13 +22,15 @@ class Transactions:
         return {tp: offset for tp, offset in offsets.items() if tp != FENCED}
 
 
-def consumer() -> SimpleNamespace:
-    """The state ``Consumer._commit_offsets`` reads and writes."""
+def consumer(published=None) -> SimpleNamespace:
+    """The state ``Consumer._commit_offsets`` reads and writes; ``applied`` records
+    the offsets and the published changelogs it hands the tables."""
     applied: list = []
     return SimpleNamespace(
         assignment=lambda: {ORDERS, COMMANDS, FENCED},
         transactions=Transactions(),
-        app=SimpleNamespace(tables=SimpleNamespace(on_commit=applied.append),
+        _published=published,
+        app=SimpleNamespace(tables=SimpleNamespace(on_commit=lambda *args: applied.append(args)),
                             monitor=SimpleNamespace(on_tp_commit=lambda offsets: None)),
         applied=applied,
         _committed_offset={},
@@ -43,7 +46,23 @@ async def test_partitions_committed_in_a_transaction_are_recorded_as_committed_n
     assert set(committed_at) == {ORDERS, COMMANDS}
     assert all(before <= at <= monotonic() for at in committed_at.values())
     assert state._committed_offset == {ORDERS: 5, COMMANDS: 9}
-    assert state.applied == [{ORDERS: 5, COMMANDS: 9}]
+    assert state.applied == [({ORDERS: 5, COMMANDS: 9}, None)]
+
+
+async def test_the_tables_apply_the_changelogs_published_for_exactly_the_committed_offsets() -> None:
+    changelogs = [("inventory", {(0, b"sku"): (1, COMMANDS, b"3")})]
+    state = consumer(published=({ORDERS: 5, COMMANDS: 9}, changelogs))
+    assert await Consumer._commit_offsets(state, {ORDERS: 5, COMMANDS: 9})
+    assert state.applied == [({ORDERS: 5, COMMANDS: 9}, changelogs)]
+    assert state._published is None
+
+
+async def test_after_a_partial_commit_the_tables_find_their_writes_themselves() -> None:
+    # The fenced transaction's writes were published too, but must not be applied.
+    changelogs = [("inventory", {(0, b"sku"): (1, FENCED, b"3")})]
+    state = consumer(published=({ORDERS: 5, FENCED: 2}, changelogs))
+    assert await Consumer._commit_offsets(state, {ORDERS: 5, FENCED: 2})
+    assert state.applied == [({ORDERS: 5}, None)]
 
 
 async def test_nothing_is_recorded_when_no_transaction_committed() -> None:
