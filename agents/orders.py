@@ -58,8 +58,8 @@ def group_skus(skus: Iterable[str], partition_of: Callable[[str], int]) -> dict[
 def stock_partition(sku: str) -> int:
     """The partition of ``orderflow-stock-commands`` (and of the inventory) that owns ``sku``.
 
-    Cached: the partitioner is a pure-Python murmur2, and an order asks for
-    its skus' partitions at every step. The worker consumes the topic, so its
+    Cached: an order asks for its skus' partitions at every step, and a
+    look-up reads the consumer's metadata (see :mod:`pipeline.eos.partitioner`). The worker consumes the topic, so its
     consumer always has the topic's metadata; without it, the groups of one
     order could differ between its reservation and its commit, so there is
     no guess: the event fails and is processed again.

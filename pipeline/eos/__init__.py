@@ -41,7 +41,7 @@ commit asks again after 2 ms, not 20, to add its partitions
 (:mod:`pipeline.eos.backoff`); and its table stores encode keys and values
 with their codecs, not through Faust's serializer registry
 (:mod:`pipeline.eos.plain_codecs`); and its consumer partitions keys with a
-murmur2 that hashes a word at a time (:mod:`pipeline.eos.partitioner`).
+murmur2 in C (:mod:`pipeline.eos.partitioner`).
 """
 from pipeline.eos.attachments import OrderedAttachments
 from pipeline.eos.flow import FlowControl

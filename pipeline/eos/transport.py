@@ -159,10 +159,11 @@ class TransactionManager(_TransactionManager):
     def partition_of(self, topic: str, key: Optional[bytes]) -> Optional[int]:
         """The partition the default partitioner gives ``key`` on ``topic``, remembered.
 
-        The partitioner is aiokafka's pure-Python murmur2 behind a metadata
-        look-up (~6 us a message), and a saga sends to the same keys again and
-        again: an order's replies and outcome to its orderId, commands to their
-        skus. Changelog records come with their partition and skip this.
+        A look-up is a metadata read (aiokafka copies the topic's partitions
+        into a set) and a hash (:mod:`pipeline.eos.partitioner`), ~1 us, and a
+        saga sends to the same keys again and again: an order's replies and
+        outcome to its orderId, commands to their skus. Changelog records come
+        with their partition and skip this.
         """
         if key is None:
             return self.consumer.key_partition(topic, None)
