@@ -12,21 +12,24 @@ import uuid
 from datetime import datetime, timezone
 
 _NAMESPACE = uuid.UUID("6f1c7f1e-6a57-4a8e-9a3e-0e8f4f0b2a11").bytes
+_sha1 = hashlib.sha1
+#: a hex digit -> the digit with its top two bits set to the RFC 4122 variant (10)
+_VARIANT = {digit: f"{int(digit, 16) & 0x3 | 0x8:x}" for digit in "0123456789abcdef"}
 
 
 def derived_id(cause_id: str, kind: str, part: str = "") -> str:
     """The id of the ``kind`` event caused by ``cause_id`` (``part`` tells siblings apart).
 
-    The very string ``str(uuid.uuid5(namespace, name))`` gives, built from the
-    SHA-1 digest directly: every saga event derives one or two ids, and the
-    ``uuid.UUID`` object uuid5 builds on the way (an int conversion and its
-    checks) made it 3.4x slower, ~3% of the worker's CPU.
+    The very string ``str(uuid.uuid5(namespace, name))`` gives, cut from the
+    SHA-1 hex digest with its version and variant digits set: every saga
+    event derives one or two ids, and the ``uuid.UUID`` object uuid5 builds
+    on the way (an int conversion and its checks) made it 3.4x slower, ~3% of
+    the worker's CPU; setting the bits on the digest's bytes and converting
+    them to hex took 1.5 us, this 1.2 us.
     """
-    digest = bytearray(hashlib.sha1(_NAMESPACE + f"{cause_id}/{kind}/{part}".encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = _sha1(_NAMESPACE + f"{cause_id}/{kind}/{part}".encode()).hexdigest()
+    # Digit 12 is the version (5); digit 16 holds the RFC 4122 variant in its top two bits (10).
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def now() -> datetime:
