@@ -29,7 +29,7 @@ def murmur2(data: bytes) -> int:
 
 def partition_for(key: bytes, partitions: int) -> int:
     """The partition of ``key`` on a topic of ``partitions`` partitions."""
-    return (murmurhash2(key, SEED) & 0x7FFFFFFF) % partitions
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def key_partition(cluster, topic: str, key: bytes) -> Optional[int]:
