@@ -8,6 +8,7 @@ to (the order's own correlationId, or the order's eventId when it has none).
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -40,3 +41,8 @@ def derived_id(cause_id: str, kind: str, part: str = "") -> str:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def now_ms() -> int:
+    """Now in epoch milliseconds: the ``occurredAt`` of the saga's internal events."""
+    return time.time_ns() // 1_000_000

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from agents import topics
 from agents.codecs import Stock
-from agents.events import derived_id, now
+from agents.events import derived_id, now_ms
 from agents.ingest import local_events
 from agents.internal import internal_values
 from agents.ledger import ledger
@@ -93,7 +93,7 @@ async def handle_stock_commands(stream):
                     quantity=command.quantity,
                     correlationId=command.correlationId,
                     causationId=command.eventId,
-                    occurredAt=now(),
+                    occurredAt=now_ms(),
                 ),
             )
         elif state == b"RESERVED":

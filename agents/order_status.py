@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from agents import topics
-from agents.events import derived_id, now
+from agents.events import derived_id, now_ms
 from agents.internal import internal_values
 from agents.orders import decide, orders, send_stock_commands, stock_groups
 from pipeline.app import app
@@ -47,7 +47,7 @@ async def on_stock_reply(reply: OrderSagaEvent, state: dict) -> None:
                 amount=Decimal(state["total"]),
                 correlationId=state["correlationId"],
                 causationId=state["eventId"],
-                occurredAt=now(),
+                occurredAt=now_ms(),
             ),
         )
 

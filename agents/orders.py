@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Optional
 
 from agents import topics
 from agents.analytics import record_outcome
-from agents.events import derived_id, now
+from agents.events import derived_id, now, now_ms
 from agents.ingest import local_events
 from pipeline.app import app
 from pipeline.metrics import observe_outcome
@@ -133,7 +133,7 @@ async def send_stock_commands(order_id: str, state: dict, action: str, skus: Ite
                 action=action,
                 correlationId=state["correlationId"],
                 causationId=state["eventId"],
-                occurredAt=now(),
+                occurredAt=now_ms(),
                 more=[StockLine(sku=other, quantity=items[other]) for other in group[1:]],
             ),
         )

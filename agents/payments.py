@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from agents import topics
-from agents.events import derived_id, now
+from agents.events import derived_id, now_ms
 from agents.ingest import local_events
 from agents.internal import internal_values
 from agents.ledger import ledger
@@ -70,6 +70,6 @@ async def charge(stream):
                 quantity=None,
                 correlationId=request.correlationId,
                 causationId=request.eventId,
-                occurredAt=now(),
+                occurredAt=now_ms(),
             ),
         )

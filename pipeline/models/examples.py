@@ -41,6 +41,7 @@ def order(order_id: str = "order-000123", *, items: int = 3, promo_code: str | N
 def example(record: str) -> AvroModel:
     """A filled-in instance of the model of ``record``."""
     ids = {"eventId": str(uuid.uuid4()), "causationId": str(uuid.uuid4()), "occurredAt": now()}
+    saga_ids = {**ids, "occurredAt": int(ids["occurredAt"].timestamp() * 1000)}  # epoch millis
     builders = {
         "OrderPlaced": lambda: order(promo_code="SPRING10"),
         "FundsDeposited": lambda: FundsDeposited(
@@ -51,10 +52,10 @@ def example(record: str) -> AvroModel:
             **ids, orderId="order-000123", userId="user-42", status=OrderStatus.REJECTED,
             reason="OUT_OF_STOCK", total=Decimal("119.94"), correlationId="corr-1"),
         "StockCommand": lambda: StockCommand(
-            **ids, orderId="order-000123", sku="SKU-0001", quantity=2, action=StockAction.RESERVE),
+            **saga_ids, orderId="order-000123", sku="SKU-0001", quantity=2, action=StockAction.RESERVE),
         "PaymentRequest": lambda: PaymentRequest(
-            **ids, orderId="order-000123", userId="user-42", amount=Decimal("119.94"), correlationId="corr-1"),
+            **saga_ids, orderId="order-000123", userId="user-42", amount=Decimal("119.94"), correlationId="corr-1"),
         "OrderSagaEvent": lambda: OrderSagaEvent(
-            **ids, orderId="order-000123", type=SagaEventType.STOCK_RESERVED, sku="SKU-0001", quantity=2),
+            **saga_ids, orderId="order-000123", type=SagaEventType.STOCK_RESERVED, sku="SKU-0001", quantity=2),
     }
     return builders[record]()

@@ -1,8 +1,13 @@
-"""Internal saga events: commands and replies between the order, stock and payment owners."""
+"""Internal saga events: commands and replies between the order, stock and payment owners.
+
+Their ``occurredAt`` is epoch milliseconds (``int``): the worker reads and
+writes ~9 of them per order and never looks at their time, so they skip
+fastavro's ``datetime`` conversions (the wire format is the same
+``timestamp-millis`` long).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -29,7 +34,7 @@ class StockLine(AvroModel):
     quantity: int
 
 
-@avro_model(arrays={"more": StockLine})
+@avro_model(arrays={"more": StockLine}, epoch_millis=True)
 @dataclass(slots=True, kw_only=True)
 class StockCommand(AvroModel):
     """A command for ``sku`` and for the order's other skus on its partition (``more``)."""
@@ -41,7 +46,7 @@ class StockCommand(AvroModel):
     action: str  # a StockAction symbol
     correlationId: str | None = None
     causationId: str
-    occurredAt: datetime
+    occurredAt: int  # epoch milliseconds
     more: list[StockLine] = field(default_factory=list)
 
     def lines(self) -> list[tuple[str, int]]:
@@ -49,7 +54,7 @@ class StockCommand(AvroModel):
         return [(self.sku, self.quantity), *((line.sku, line.quantity) for line in self.more)]
 
 
-@avro_model()
+@avro_model(epoch_millis=True)
 @dataclass(slots=True, kw_only=True)
 class PaymentRequest(AvroModel):
     eventId: str
@@ -58,10 +63,10 @@ class PaymentRequest(AvroModel):
     amount: Decimal
     correlationId: str | None = None
     causationId: str
-    occurredAt: datetime
+    occurredAt: int  # epoch milliseconds
 
 
-@avro_model()
+@avro_model(epoch_millis=True)
 @dataclass(slots=True, kw_only=True)
 class OrderSagaEvent(AvroModel):
     eventId: str
@@ -71,4 +76,4 @@ class OrderSagaEvent(AvroModel):
     quantity: int | None = None
     correlationId: str | None = None
     causationId: str
-    occurredAt: datetime
+    occurredAt: int  # epoch milliseconds

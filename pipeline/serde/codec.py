@@ -22,7 +22,7 @@ from fastavro import schemaless_reader, schemaless_writer
 
 from pipeline.serde.errors import BodyDecodeError, EncodeError, NotWireFormatError
 from pipeline.serde.registry import SchemaRegistry
-from pipeline.serde.schemas import SchemaVersion
+from pipeline.serde.schemas import SchemaVersion, epoch_millis_view
 
 MAGIC = 0
 HEADER = struct.Struct(">bI")
@@ -49,13 +49,18 @@ def schema_id_of(data: bytes | None, topic: str | None = None, partition: int | 
 
 
 class Deserializer:
-    """Decodes wire-format bytes into dicts shaped by one reader schema."""
+    """Decodes wire-format bytes into dicts shaped by one reader schema.
 
-    __slots__ = ("registry", "reader", "_plans")
+    ``epoch_millis``: timestamps come out as epoch milliseconds (``int``), not
+    ``datetime`` (see :func:`pipeline.serde.schemas.epoch_millis_view`).
+    """
 
-    def __init__(self, registry: SchemaRegistry, reader: SchemaVersion) -> None:
+    __slots__ = ("registry", "reader", "epoch_millis", "_plans")
+
+    def __init__(self, registry: SchemaRegistry, reader: SchemaVersion, *, epoch_millis: bool = False) -> None:
         self.registry = registry
         self.reader = reader
+        self.epoch_millis = epoch_millis
         self._plans: dict[int, tuple[dict, dict | None]] = {}
 
     def __repr__(self) -> str:
@@ -119,6 +124,8 @@ class Deserializer:
 
     def _store(self, schema_id: int, writer: dict) -> tuple[dict, dict | None]:
         reader = self.reader.parsed
+        if self.epoch_millis:
+            writer, reader = epoch_millis_view(writer), epoch_millis_view(reader)
         plan = (reader, None) if writer is reader or writer == reader else (writer, reader)
         self._plans[schema_id] = plan
         return plan

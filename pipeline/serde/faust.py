@@ -57,7 +57,7 @@ class AvroSchema(faust.Schema):
         self.record = record
         self.model = model
         self.topic = topic or topic_of(record)
-        self.deserializer = registry.deserializer(record)
+        self.deserializer = registry.deserializer(record, epoch_millis=model.epoch_millis)
         self.serializer = registry.serializer(self.topic, record)
         super().__init__(key_type=str, value_type=model, key_serializer="raw", value_serializer="raw")
 

@@ -207,9 +207,10 @@ class SchemaRegistry:
 
         return Serializer(self, value_subject(topic), schemas.latest(record), topic=topic)
 
-    def deserializer(self, record: str) -> Deserializer:
-        """A decoder of any registered writer version into ``record``'s newest version."""
+    def deserializer(self, record: str, *, epoch_millis: bool = False) -> Deserializer:
+        """A decoder of any registered writer version into ``record``'s newest version
+        (timestamps as epoch milliseconds with ``epoch_millis``)."""
         from pipeline.serde.codec import Deserializer
 
-        return Deserializer(self, schemas.latest(record))
+        return Deserializer(self, schemas.latest(record), epoch_millis=epoch_millis)
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import fastavro
 
@@ -51,6 +52,32 @@ def parse_text(text: str) -> dict:
     by identity and skip fastavro's schema resolution.
     """
     return fastavro.parse_schema(json.loads(text))
+
+
+#: fastavro's bookkeeping keys in a parsed schema, dropped before parsing a view of it again
+_PARSED_KEYS = ("__fastavro_parsed", "__named_schemas")
+
+
+def epoch_millis_view(parsed: dict) -> dict:
+    """``parsed`` with every ``timestamp-millis`` long a plain long, parsed.
+
+    The same bytes, read as epoch milliseconds (``int``) instead of
+    ``datetime``: fastavro converts each one on the way in (~2.3 us of a
+    ~8 us saga event) and out. Models that hold their times as epoch
+    milliseconds (:func:`pipeline.models.base.avro_model`) are read and
+    written through this view; fastavro writes an ``int`` for a
+    ``timestamp-millis`` as it is, so the writer needs no view.
+    """
+    def strip(node: Any) -> Any:
+        if isinstance(node, list):
+            return [strip(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if node.get("logicalType") == "timestamp-millis" and node.get("type") == "long":
+            return "long"
+        return {key: strip(value) for key, value in node.items() if key not in _PARSED_KEYS}
+
+    return fastavro.parse_schema(strip(parsed))
 
 
 def load(path: str | Path, version: int = 0) -> SchemaVersion:

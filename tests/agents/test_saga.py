@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.request
 import uuid
-from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -232,7 +232,7 @@ def test_a_bad_event_in_a_bundle_is_dead_lettered_and_the_others_processed(run, 
     prefix = run["prefix"]
     request = PaymentRequest(eventId=str(uuid.uuid4()), orderId=f"{prefix}bundled", userId=f"{prefix}nobody",
                              amount=Decimal("1.00"), causationId=str(uuid.uuid4()),
-                             occurredAt=datetime.now(timezone.utc))
+                             occurredAt=int(time.time() * 1000))
     encoded = SchemaRegistry(kafka_stack.registry_url).serializer(
         "orderflow-payment-requests", "PaymentRequest").encode(request)
     garbage = b"\x07" + prefix.encode()

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import struct
+from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.models import MODELS, OrderPlaced
+from pipeline.models import MODELS, OrderPlaced, OrderSagaEvent
 from pipeline.models.examples import example, order
 from pipeline.serde import (
     BodyDecodeError,
@@ -33,7 +34,7 @@ def v1_serializer(registry, topic="orders"):
 def test_every_record_round_trips(registry, record):
     model = example(record)
     data = registry.serializer(topic_of(record), record).encode(model)
-    decoded = registry.deserializer(record).decode(data, topic_of(record), 0, 7)
+    decoded = registry.deserializer(record, epoch_millis=model.epoch_millis).decode(data, topic_of(record), 0, 7)
     assert MODELS[record].from_avro(decoded) == model
 
 
@@ -155,3 +156,24 @@ def test_decoded_model_keeps_logical_types(registry):
     decoded = OrderPlaced.from_avro(registry.deserializer("OrderPlaced").decode(data))
     assert decoded.total == model.total and decoded.total.as_tuple().exponent == -2
     assert decoded.occurredAt == model.occurredAt and decoded.occurredAt.tzinfo is not None
+
+
+def test_epoch_millis_reads_the_same_bytes_as_ints(registry):
+    event = example("OrderSagaEvent")
+    as_datetime = OrderSagaEvent(**{**event.to_avro(), "occurredAt": datetime.fromtimestamp(event.occurredAt / 1000, UTC)})
+    ser = registry.serializer("orderflow-order-events", "OrderSagaEvent")
+    data = ser.encode(event)
+    assert data == ser.encode(as_datetime)  # an int is written as the timestamp-millis long it is
+    assert registry.deserializer("OrderSagaEvent").decode(data)["occurredAt"] == as_datetime.occurredAt
+    millis = registry.deserializer("OrderSagaEvent", epoch_millis=True)
+    assert millis.decode(data)["occurredAt"] == event.occurredAt
+    assert not millis.needs_resolution(ser.schema_id)
+
+
+def test_epoch_millis_reads_an_older_writer_as_ints_too(registry):
+    v1 = v1_serializer(registry)
+    record = order().to_avro()
+    del record["promoCode"]
+    decoded = registry.deserializer("OrderPlaced", epoch_millis=True).decode(v1.encode(record))
+    assert decoded["occurredAt"] == int(record["occurredAt"].timestamp() * 1000)
+    assert decoded["promoCode"] is None and decoded["total"] == record["total"]
