@@ -85,7 +85,8 @@ def test_every_schema_round_trips_through_broker_and_registry(kafka_stack, regis
     produce(kafka_stack, topic, [ser.encode(model)])
     [message] = consume(kafka_stack, topic, 1)
     fresh = SchemaRegistry(kafka_stack.registry_url)  # nothing cached: the id must resolve
-    decoded = fresh.deserializer(record).decode(message.value(), topic, message.partition(), message.offset())
+    decoded = fresh.deserializer(record, epoch_millis=model.epoch_millis).decode(
+        message.value(), topic, message.partition(), message.offset())
     assert MODELS[record].from_avro(decoded) == model
     assert not fresh.deserializer(record).needs_resolution(ser.schema_id)
 
