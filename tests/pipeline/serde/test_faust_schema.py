@@ -145,3 +145,16 @@ async def test_a_bundle_ends_where_a_rebalance_came_while_a_writer_schema_was_fe
         registry._writers.clear()
         registry.client.get_schema = fetched_across_a_rebalance
     assert decoded == [first] and len(fetches) == 1
+
+
+async def test_a_bundle_ends_where_a_rebalance_came_between_its_events(app, schema):
+    """Between two events the agent awaits its sends; a rebalance can come then, with every
+    writer schema cached."""
+    first, second = order(), order()
+    events = [(b"o-1", schema.serializer.encode(first)), (b"o-2", schema.serializer.encode(second))]
+    event = await schema.compile(app)(bundled(app, events))
+    decoded = []
+    async for value in event.value:
+        decoded.append(value)
+        app.consumer_generation_id += 1
+    assert decoded == [first]
